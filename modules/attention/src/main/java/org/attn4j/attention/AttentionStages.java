@@ -1,0 +1,33 @@
+package org.attn4j.attention;
+
+/**
+ * The stable names of the core attention's stages (TE compute ops and TensorIR blocks). Schedules look stages
+ * up by these names, never by position. The math, per {@code (b, h, i)}:
+ * <ol>
+ *   <li>{@link #SCORES}: {@code s_ij = τ·q_i·k_j} plus the score terms of the variant;</li>
+ *   <li>{@link #MAX}: {@code μ_i = max over visible j of s_ij} (identity: the lowest finite float);</li>
+ *   <li>{@link #EXP}: {@code p_ij = visible ? exp(s_ij - μ_i) : 0};</li>
+ *   <li>{@link #SUM}: {@code ℓ_i = Σ_j p_ij};</li>
+ *   <li>{@link #ACC}: {@code a_i = Σ_j p_ij v_j};</li>
+ *   <li>{@link #OUT}: {@code o_i = ℓ_i > 0 ? a_i / ℓ_i : 0} (rows with no visible key give 0);</li>
+ *   <li>{@link #LSE} (optional): {@code ℓ_i > 0 ? μ_i + log ℓ_i : -inf}.</li>
+ * </ol>
+ */
+public final class AttentionStages {
+  private AttentionStages() {}
+
+  /** Scaled logits {@code [b, h, n, m]}. */
+  public static final String SCORES = "attn.scores";
+  /** Row maximum {@code [b, h, n]}. */
+  public static final String MAX = "attn.max";
+  /** Unnormalised probabilities {@code [b, h, n, m]}. */
+  public static final String EXP = "attn.exp";
+  /** Row normaliser {@code [b, h, n]}. */
+  public static final String SUM = "attn.sum";
+  /** Unnormalised output {@code [b, h, n, d]}. */
+  public static final String ACC = "attn.acc";
+  /** Output {@code [b, h, n, d]}. */
+  public static final String OUT = "attn.out";
+  /** Row log-sum-exp {@code [b, h, n]}. */
+  public static final String LSE = "attn.lse";
+}

@@ -1,0 +1,132 @@
+package org.attn4j.attention;
+
+import static org.attn4j.attention.AttentionStages.ACC;
+import static org.attn4j.attention.AttentionStages.EXP;
+import static org.attn4j.attention.AttentionStages.LSE;
+import static org.attn4j.attention.AttentionStages.MAX;
+import static org.attn4j.attention.AttentionStages.OUT;
+import static org.attn4j.attention.AttentionStages.SCORES;
+import static org.attn4j.attention.AttentionStages.SUM;
+
+import org.attn4j.te.DType;
+import org.attn4j.te.Expr;
+import org.attn4j.te.IterVar;
+import org.attn4j.te.Te;
+import org.attn4j.te.Tensor;
+import org.attn4j.te.Var;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The core attention (VARIANTS.md §0) as a tensor expression:
+ * {@code o_i = Σ_j softmax_j(τ·q_i·k_j | visible) v_j}, with right-aligned causal masking, key-padding
+ * lengths, grouped-query heads (both mappings), an optional log-sum-exp output, and rows with no visible key
+ * giving 0. Softmax and accumulation are in float32 whatever the input type. Stage names:
+ * {@link AttentionStages}.
+ */
+public final class ScaledDotProduct {
+  private ScaledDotProduct() {}
+
+  /** The core with empty slots. */
+  public static AttentionGraph define(Te te, AttentionSpec spec) {
+    return define(te, spec, Slots.none());
+  }
+
+  /** The core with the variant's {@code slots} filled in. */
+  public static AttentionGraph define(Te te, AttentionSpec spec, Slots slots) {
+    int h = spec.getHeads();
+    int hKv = spec.getKvHeads();
+    int d = spec.getHeadDim();
+    DType t = spec.getDtype();
+    DType acc = DType.FLOAT32;
+    Var b = te.sizeVar("b");
+    Var n = te.sizeVar("n");
+    Var m = te.sizeVar("m");
+    Tensor q = te.placeholder("q", t, b, h, n, d);
+    Tensor k = te.placeholder("k", t, b, hKv, m, d);
+    Tensor v = te.placeholder("v", t, b, hKv, m, d);
+    @Nullable Tensor lens = spec.hasKeyLengths() ? te.placeholder("key_lengths", DType.INT32, b) : null;
+
+    Expr hE = te.i32(h);
+    Expr dE = te.i32(d);
+    // (1) scores
+    IterVar c = te.reduceAxis("c", d);
+    Tensor s = te.compute(SCORES, "attn", new Expr[] {b, hE, n, m}, (bb, hh, i, j) -> {
+      Expr kv = kvHead(te, spec, hh);
+      Expr dot = te.sum(q.get(bb, hh, i, c.getVar()).cast(acc).times(k.get(bb, kv, j, c.getVar()).cast(acc)), c);
+      return dot;
+    });
+    double tau = spec.getScale();
+    // the scale and score terms are applied where scores are read, so the reduction stays a pure dot product
+    Index4 logit = (bb, hh, i, j) -> {
+      Expr x = s.get(bb, hh, i, j).times(tau);
+      return slots.scoreMod() != null ? slots.scoreMod().apply(x, bb, hh, i, j) : x;
+    };
+    Mask visible = (bb, hh, i, j) -> visible(te, spec, slots, lens, n, m, bb, hh, i, j);
+
+    // (2) row max over visible keys
+    IterVar jm = te.reduceAxis("j", m);
+    Tensor mx = te.compute(MAX, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+        te.max(logit.apply(bb, hh, i, jm.getVar()), visible.apply(bb, hh, i, jm.getVar()), jm));
+    // (3) p = exp(s - max), 0 where masked
+    Tensor p = te.compute(EXP, "attn", new Expr[] {b, hE, n, m}, (bb, hh, i, j) ->
+        te.select(visible.apply(bb, hh, i, j),
+            te.exp(logit.apply(bb, hh, i, j).minus(mx.get(bb, hh, i))), te.f32(0)));
+    // (4) normaliser
+    IterVar js = te.reduceAxis("j", m);
+    Tensor l = te.compute(SUM, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+        te.sum(p.get(bb, hh, i, js.getVar()), js));
+    // (5) aggregate
+    IterVar ja = te.reduceAxis("j", m);
+    Tensor a = te.compute(ACC, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) ->
+        te.sum(p.get(bb, hh, i, ja.getVar()).times(v.get(bb, kvHead(te, spec, hh), ja.getVar(), cc).cast(acc)),
+            ja));
+    // (6) normalise, zero empty rows
+    Tensor o = te.compute(OUT, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> {
+      Expr sum = l.get(bb, hh, i);
+      return te.select(sum.gt(0.0), a.get(bb, hh, i, cc).div(sum), te.f32(0)).cast(t);
+    });
+    // (7) optional log-sum-exp
+    @Nullable Tensor lse = null;
+    if (spec.hasLse()) {
+      lse = te.compute(LSE, "attn", new Expr[] {b, hE, n}, (bb, hh, i) -> {
+        Expr sum = l.get(bb, hh, i);
+        return te.select(sum.gt(0.0), mx.get(bb, hh, i).plus(te.log(sum)), te.f32(Double.NEGATIVE_INFINITY));
+      });
+    }
+    return new AttentionGraph(spec, b, n, m, q, k, v, lens, o, lse);
+  }
+
+  private static Expr kvHead(Te te, AttentionSpec spec, Var hh) {
+    int h = spec.getHeads();
+    int hKv = spec.getKvHeads();
+    if (h == hKv) {
+      return hh;
+    }
+    return spec.getHeadMapping() == HeadMapping.TILED ? hh.rem(hKv) : hh.div(te.i32(h / hKv));
+  }
+
+  private static Expr visible(Te te, AttentionSpec spec, Slots slots, @Nullable Tensor lens, Var n, Var m,
+      Var bb, Var hh, Var i, Var j) {
+    Expr ok = te.constant(1, DType.BOOL);
+    if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
+      ok = j.le(i.plus(m.minus(n)));
+    }
+    if (lens != null) {
+      ok = ok.and(j.lt(lens.get(bb)));
+    }
+    if (slots.maskMod() != null) {
+      ok = ok.and(slots.maskMod().apply(bb, hh, i, j));
+    }
+    return ok;
+  }
+
+  @FunctionalInterface
+  private interface Index4 {
+    Expr apply(Var b, Var h, Var i, Var j);
+  }
+
+  @FunctionalInterface
+  private interface Mask {
+    Expr apply(Var b, Var h, Var i, Var j);
+  }
+}

@@ -1,0 +1,31 @@
+package org.attn4j.tvm;
+
+/**
+ * TVM reported an error. {@link #getTvmMessage()} is TVM's last-error text without its native stack dump
+ * (cut at {@code "\nStack trace:"}); the Java message adds what was being called.
+ */
+public class TvmException extends Attn4jException {
+  private static final long serialVersionUID = 1L;
+  private final String tvmMessage;
+
+  /** Creates an exception for a failed call of {@code what}, carrying TVM's message. */
+  public TvmException(String what, String tvmMessage) {
+    super(what + ": " + tvmMessage);
+    this.tvmMessage = tvmMessage;
+  }
+
+  /** TVM's own message for the failure, without the native stack trace. */
+  public String getTvmMessage() {
+    return tvmMessage;
+  }
+
+  /** Removes TVM's native stack dump and the leading traceback noise from a last-error text. */
+  static String clean(String raw) {
+    String s = raw;
+    int cut = s.indexOf("\nStack trace:");
+    if (cut >= 0) {
+      s = s.substring(0, cut);
+    }
+    return s.strip();
+  }
+}
