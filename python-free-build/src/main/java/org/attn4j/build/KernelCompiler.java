@@ -52,6 +52,9 @@ public final class KernelCompiler {
     Schedule sch = Schedule.create(s, mod);
     schedule.apply(sch, graph);
     mod = sch.getMod();
+    if (Boolean.getBoolean("attn4j.debug.scheduled")) {
+      System.err.println(te.repr(mod));
+    }
     mod = relaxAlignment(s, mod, ARGUMENT_ALIGNMENT);
     TvmObject tgt = target.toTvm(s);
     if (schedule.needsDefaultGpuBinding()) {

@@ -17,7 +17,7 @@ import org.attn4j.tvm.TvmObject;
 
 /**
  * The first real CPU schedule of the attention template: the work is split into tiles of {@code qBlock} query
- * rows of one {@code (b, h)}; tiles run in parallel (one flat parallel loop over {@code b·h·ceil(n/qBlock)});
+ * rows of one {@code (b, h)}; tiles of different {@code (b, h)} run in parallel;
  * within a tile every stage (scores, max, exp, sum, accumulate, normalise) is computed for the tile's rows only,
  * so at most a {@code qBlock × m} score tile is live per thread (TVM compacts each intermediate to its tile);
  * the accumulation runs with {@code j} outside and is vectorised along {@code d}.
@@ -59,18 +59,23 @@ public final class CpuBlockedSchedule implements AttentionSchedule {
 
   @Override
   public void apply(Schedule sch, AttentionGraph graph) {
-    // (1) tile the output over (b, h, query block) and run tiles in parallel
-    TvmObject out = sch.getBlock(OUT);
-    TvmObject tile = tileRows(sch, out);
+    // (1) tile the output rows: loops b, h, row block, row, [c]
+    List<TvmObject> outLoops = tileRows(sch, OUT);
+    TvmObject rowBlock = outLoops.get(2);
     if (graph.lse() != null) {
-      TvmObject lseTile = tileRows(sch, sch.getBlock(LSE));
-      tile = sch.merge(tile, lseTile);
+      List<TvmObject> lseLoops = tileRows(sch, LSE);
+      rowBlock = sch.merge(rowBlock, lseLoops.get(2));
     }
-    sch.parallel(tile);
-    // (2) move every producer into the tile, consumers first
+    // (2) move every producer into the row block, consumers first; TVM then compacts each intermediate to
+    // the block's rows (the loops stay affine in b, h and the block index, so the region analysis is exact)
     for (String stage : new String[] {ACC, SUM, EXP, MAX, SCORES}) {
-      sch.computeAt(sch.getBlock(stage), tile);
+      sch.computeAt(sch.getBlock(stage), rowBlock);
     }
+    // (2b) parallel over (b, h); the row blocks of one head run in order on one thread. Fusing the row block
+    // in too would make its index a modulo of the symbolic block count, which defeats TVM's region analysis
+    // and the intermediates would no longer shrink to a tile.
+    List<TvmObject> anchor = sch.getLoops(sch.getBlock(OUT));
+    sch.parallel(sch.fuse(anchor.get(0), anchor.get(1)));
     // (3) accumulate with j outside d, vectorised along d
     TvmObject acc = sch.getBlock(ACC);
     List<TvmObject> loops = sch.getLoops(acc);
@@ -80,16 +85,21 @@ public final class CpuBlockedSchedule implements AttentionSchedule {
     TvmObject j = loops.get(nl - 1);
     sch.reorder(i, j, c);
     sch.decomposeReduction(acc, j);
-    sch.vectorize(sch.getLoops(sch.getBlock(ACC + "_init")).get(nl - 1));
-    sch.vectorize(c);
-    List<TvmObject> outLoops = sch.getLoops(sch.getBlock(OUT));
-    sch.vectorize(outLoops.get(outLoops.size() - 1));
+    sch.vectorize(innermost(sch, ACC + "_init"));
+    // The update's d loop is left to LLVM's loop vectoriser: TensorIR refuses to vectorise a loop around a
+    // decomposed reduction update (no "compact dataflow"); it is contiguous with a constant trip count.
+    sch.vectorize(innermost(sch, OUT));
   }
 
-  /** Splits the row loop of an output block by qBlock and fuses (b, h, row block); returns the fused loop. */
-  private TvmObject tileRows(Schedule sch, TvmObject block) {
-    List<TvmObject> l = sch.getLoops(block); // b, h, i, [c]
-    List<TvmObject> io = sch.split(l.get(2), null, (long) qBlock);
-    return sch.fuse(l.get(0), l.get(1), io.get(0));
+  private static TvmObject innermost(Schedule sch, String stage) {
+    List<TvmObject> l = sch.getLoops(sch.getBlock(stage));
+    return l.get(l.size() - 1);
+  }
+
+  /** Splits the row loop of an output stage by qBlock; returns its loops b, h, row block, row, [c]. */
+  private List<TvmObject> tileRows(Schedule sch, String stage) {
+    List<TvmObject> l = sch.getLoops(sch.getBlock(stage));
+    sch.split(l.get(2), null, (long) qBlock);
+    return sch.getLoops(sch.getBlock(stage));
   }
 }

@@ -36,9 +36,17 @@ public final class Schedule {
     return scope.call("tir.schedule." + name, all);
   }
 
-  /** The block of the stage named {@code name}. */
+  /**
+   * The block of the stage named {@code name}. TensorIR spells stage names with {@code _} where TE has
+   * {@code .} ({@code attn.out} is block {@code attn_out}); either spelling is accepted.
+   */
   public TvmObject getBlock(String name) {
-    return call("ScheduleGetBlock", name, null).asObject();
+    return call("ScheduleGetBlock", blockName(name), null).asObject();
+  }
+
+  /** The TensorIR block name of stage {@code name}. */
+  public static String blockName(String name) {
+    return name.replace('.', '_');
   }
 
   /** Whether a block named {@code name} exists. */
