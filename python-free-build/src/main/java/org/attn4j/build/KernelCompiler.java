@@ -108,7 +108,7 @@ public final class KernelCompiler {
   static TvmObject primModule(Te te, List<Tensor> args, String name) {
     ObjectScope s = te.scope();
     Object[] nodes = args.stream().map(Tensor::getNode).toArray();
-    TvmObject func = s.obj("te.CreatePrimFunc", s.obj("runtime.Array", nodes), null);
+    TvmObject func = s.obj("te.CreatePrimFunc", s.obj("runtime.Array", nodes), "int64");
     func = s.obj("ir.BaseFuncWithAttr", func, "global_symbol", name);
     TvmObject gv = s.obj("ir.GlobalVar", "main", null);
     return s.obj("ir.IRModule", s.obj("runtime.Map", gv, func), s.obj("runtime.Map"), null, s.obj("runtime.Map"));

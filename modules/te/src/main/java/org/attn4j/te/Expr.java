@@ -155,6 +155,14 @@ public class Expr {
     return te.wrap(te.scope().obj("tir._cast", type.getTvmName(), node, null), type);
   }
 
+  /** The value of an integer constant, or empty if this is not one. */
+  public java.util.OptionalLong getIntConstant() {
+    if (!node.getTypeKey().equals("IntImm")) {
+      return java.util.OptionalLong.empty();
+    }
+    return java.util.OptionalLong.of(te.scope().call("node.NodeGetAttr", node, "value").asLong());
+  }
+
   /** TVM's printed form of the expression. */
   @Override
   public String toString() {

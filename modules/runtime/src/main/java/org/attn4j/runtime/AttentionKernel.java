@@ -1,0 +1,383 @@
+package org.attn4j.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.IntVector;
+import org.attn4j.tvm.TvmFunction;
+import org.attn4j.tvm.TvmModule;
+import org.attn4j.tvm.TvmNatives;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.tvm.DLTensor;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A loaded attention artifact (holds the compiled module; caller must close, {@link #close()} is idempotent).
+ * Calls are checked against the artifact's manifest in Java before any native code runs: argument count, dtype,
+ * every dimension (static values and symbolic bounds), buffer sizes, alignment, output/input overlap, released
+ * buffers and the device. One call at a time per kernel (calls are serialised); the argument structs are
+ * allocated once and reused, so a call allocates no native memory.
+ *
+ * <pre>{@code
+ * try (AttentionKernel kernel = AttentionKernel.load(dir)) {
+ *   kernel.run(Dims.of(b, n, m), q, k, v, out);   // Float4Vectors, zero copy
+ * }
+ * }</pre>
+ */
+public final class AttentionKernel implements AutoCloseable {
+  private final Manifest manifest;
+  private final Path directory;
+  private final Device device;
+  private final TvmModule module;
+  private final TvmFunction function;
+  private final TvmFunction.Frame frame;
+  private final DLTensor[] tensors;
+  private final LongPointer[] shapes;
+  private final long[][] shapeValues;
+  private final DTypes.RawPointer[] pointers;
+  private boolean closed;
+
+  private AttentionKernel(Manifest manifest, Path directory, Device device, TvmModule module,
+      TvmFunction function) {
+    this.manifest = manifest;
+    this.directory = directory;
+    this.device = device;
+    this.module = module;
+    this.function = function;
+    int n = manifest.arguments().size();
+    this.frame = function.newFrame(n);
+    this.tensors = new DLTensor[n];
+    this.shapes = new LongPointer[n];
+    this.shapeValues = new long[n][];
+    this.pointers = new DTypes.RawPointer[n];
+    for (int i = 0; i < n; i++) {
+      Manifest.Argument a = manifest.arguments().get(i);
+      int rank = a.shape().size();
+      shapes[i] = new LongPointer(rank);
+      shapeValues[i] = new long[rank];
+      DLTensor t = new DLTensor();
+      t.ndim(rank);
+      t.shape(shapes[i]);
+      t.strides(null);
+      t.byte_offset(0);
+      t.device().device_type(device.dlpackType()).device_id(device.index());
+      DTypes.fill(t.dtype(), a.dtype());
+      tensors[i] = t;
+      pointers[i] = new DTypes.RawPointer();
+      frame.setTensor(i, t);
+    }
+  }
+
+  /** Equivalent to {@link #load(Path, Device)} on the CPU. */
+  public static AttentionKernel load(Path artifactDir) throws IOException {
+    return load(artifactDir, Device.cpu());
+  }
+
+  /**
+   * Loads the artifact in {@code artifactDir} for {@code device}, with {@code libtvm_runtime} only. The
+   * manifest is checked first (ABI, TVM version, target kind vs device, library sha256); a mismatch refuses
+   * to load and names both sides. Caller must close.
+   *
+   * @throws IOException if the files cannot be read
+   * @throws IllegalArgumentException on a manifest mismatch
+   */
+  public static AttentionKernel load(Path artifactDir, Device device) throws IOException {
+    Manifest m = Manifest.read(artifactDir);
+    verify(m, artifactDir, device);
+    TvmNatives.ensureRuntime();
+    TvmModule module = TvmModule.load(artifactDir.resolve(m.library()));
+    try {
+      TvmFunction f = module.getFunction(m.function());
+      return new AttentionKernel(m, artifactDir, device, module, f);
+    } catch (RuntimeException e) {
+      module.close();
+      throw e;
+    }
+  }
+
+  /** The checks done before loading; public so tools can run them alone. */
+  public static void verify(Manifest m, Path dir, Device device) throws IOException {
+    if (m.abi() != Manifest.ABI) {
+      throw new IllegalArgumentException("artifact " + dir + ": ABI " + m.abi() + ", this runtime reads ABI "
+          + Manifest.ABI);
+    }
+    if (!m.tvmVersion().equals(Manifest.TVM_VERSION)) {
+      throw new IllegalArgumentException("artifact " + dir + ": built with TVM " + m.tvmVersion()
+          + ", this runtime links TVM " + Manifest.TVM_VERSION);
+    }
+    String kind = m.target().getOrDefault("kind", "?");
+    if (!kind.equals(device.kind())) {
+      throw new IllegalArgumentException("artifact " + dir + ": built for target " + kind + " ("
+          + m.target().get("level") + "), asked to run on " + device.kind());
+    }
+    if (m.alignment() < 4 || Integer.bitCount(m.alignment()) != 1) {
+      throw new IllegalArgumentException("artifact " + dir + ": alignment " + m.alignment()
+          + " is not a power of two >= 4");
+    }
+    Path lib = dir.resolve(m.library()).normalize();
+    if (!lib.startsWith(dir.normalize()) || !Files.isRegularFile(lib)) {
+      throw new IllegalArgumentException("artifact " + dir + ": library " + m.library() + " not found");
+    }
+    String actual = sha256(lib);
+    if (!actual.equalsIgnoreCase(m.sha256())) {
+      throw new IllegalArgumentException("artifact " + dir + ": library sha256 " + actual
+          + " does not match the manifest's " + m.sha256());
+    }
+  }
+
+  /** Hex sha256 of a file. */
+  public static String sha256(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int r; (r = in.read(buf)) > 0; ) {
+        md.update(buf, 0, r);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The artifact's manifest. */
+  public Manifest getManifest() {
+    return manifest;
+  }
+
+  /** The artifact's directory. */
+  public Path getDirectory() {
+    return directory;
+  }
+
+  /**
+   * Runs the kernel on Arrow vectors, zero copy: each vector's data buffer is passed to the kernel as a
+   * DLTensor view of the given shape (row-major). Arguments in the manifest's order (for attention:
+   * {@code q, k, v, [key_lengths], out, [lse]}). Output vectors get their value count set and every validity
+   * bit set. Borrows every vector.
+   *
+   * @throws IllegalArgumentException if any argument does not match the manifest (nothing ran)
+   * @throws IllegalStateException if the kernel was closed
+   * @throws org.attn4j.tvm.TvmException if the kernel reports an error
+   */
+  public synchronized void run(Dims dims, FieldVector... args) {
+    checkOpen();
+    List<Manifest.Argument> spec = manifest.arguments();
+    if (args.length != spec.size()) {
+      throw new IllegalArgumentException(manifest.variant() + ": expected " + spec.size() + " tensors "
+          + names() + ", got " + args.length);
+    }
+    checkDims(dims);
+    long[] addr = new long[args.length];
+    long[] bytes = new long[args.length];
+    for (int i = 0; i < args.length; i++) {
+      Manifest.Argument a = spec.get(i);
+      FieldVector vec = args[i];
+      String want = a.dtype();
+      String got = vec instanceof Float4Vector ? "float32" : vec instanceof IntVector ? "int32"
+          : vec.getClass().getSimpleName();
+      if (!want.equals(got)) {
+        throw new IllegalArgumentException(a.name() + ": expected dtype " + want + ", got " + got);
+      }
+      long count = resolveShape(i, dims);
+      ArrowBuf data = vec.getDataBuffer();
+      long elemBytes = DTypes.bytes(want);
+      if (a.isOutput()) {
+        if (vec.getValueCapacity() < count) {
+          throw new IllegalArgumentException(a.name() + ": expected capacity for " + a.shapeText() + " = "
+              + count + " values, got capacity " + vec.getValueCapacity()
+              + " (allocate with setInitialCapacity + allocateNew)");
+        }
+      } else if (vec.getValueCount() != count) {
+        throw new IllegalArgumentException(a.name() + ": expected " + a.shapeText() + " = " + count
+            + " values for " + dims + ", got " + vec.getValueCount());
+      }
+      if (data.refCnt() == 0 || data.memoryAddress() == 0 || data.capacity() < count * elemBytes) {
+        throw new IllegalArgumentException(a.name() + ": its data buffer was released or is too small ("
+            + data.capacity() + " bytes for " + count * elemBytes + ")");
+      }
+      if (!a.isOutput() && vec.getNullCount() != 0) {
+        throw new IllegalArgumentException(a.name() + ": expected no nulls, got " + vec.getNullCount());
+      }
+      addr[i] = data.memoryAddress();
+      bytes[i] = count * elemBytes;
+      checkAlignment(a.name(), addr[i]);
+    }
+    checkOverlap(spec, addr, bytes);
+    invoke(addr);
+    for (int i = 0; i < args.length; i++) {
+      if (spec.get(i).isOutput()) {
+        FieldVector vec = args[i];
+        int count = (int) (bytes[i] / DTypes.bytes(spec.get(i).dtype()));
+        vec.setValueCount(count);
+        vec.getValidityBuffer().setOne(0, (count + 7) / 8);
+      }
+    }
+  }
+
+  /**
+   * Runs the kernel on Java arrays (float[] for float32 tensors, int[] for int32). <b>Copies</b> every input
+   * into native memory and every output back, allocating from {@code allocator}; use the Arrow overload to
+   * avoid copies.
+   */
+  public void run(Dims dims, BufferAllocator allocator, Object... arrays) {
+    List<Manifest.Argument> spec = manifest.arguments();
+    if (arrays.length != spec.size()) {
+      throw new IllegalArgumentException(manifest.variant() + ": expected " + spec.size() + " arrays "
+          + names() + ", got " + arrays.length);
+    }
+    FieldVector[] vecs = new FieldVector[arrays.length];
+    try {
+      for (int i = 0; i < arrays.length; i++) {
+        Manifest.Argument a = spec.get(i);
+        if (arrays[i] instanceof float[] f) {
+          Float4Vector v = new Float4Vector(a.name(), allocator);
+          vecs[i] = v;
+          v.allocateNew(f.length);
+          if (!a.isOutput()) {
+            for (int j = 0; j < f.length; j++) {
+              v.set(j, f[j]);
+            }
+            v.setValueCount(f.length);
+          }
+        } else if (arrays[i] instanceof int[] f) {
+          IntVector v = new IntVector(a.name(), allocator);
+          vecs[i] = v;
+          v.allocateNew(f.length);
+          for (int j = 0; j < f.length; j++) {
+            v.set(j, f[j]);
+          }
+          v.setValueCount(f.length);
+        } else {
+          throw new IllegalArgumentException(a.name() + ": expected float[] or int[], got "
+              + (arrays[i] == null ? "null" : arrays[i].getClass().getSimpleName()));
+        }
+      }
+      run(dims, vecs);
+      for (int i = 0; i < arrays.length; i++) {
+        if (spec.get(i).isOutput()) {
+          float[] dst = (float[]) arrays[i];
+          Float4Vector v = (Float4Vector) vecs[i];
+          if (dst.length < v.getValueCount()) {
+            throw new IllegalArgumentException(spec.get(i).name() + ": expected " + v.getValueCount()
+                + " floats, got an array of " + dst.length);
+          }
+          for (int j = 0; j < v.getValueCount(); j++) {
+            dst[j] = v.get(j);
+          }
+        }
+      }
+    } finally {
+      for (FieldVector v : vecs) {
+        if (v != null) {
+          v.close();
+        }
+      }
+    }
+  }
+
+  private void invoke(long[] addr) {
+    for (int i = 0; i < addr.length; i++) {
+      shapes[i].put(shapeValues[i]);
+      pointers[i].point(tensors[i], addr[i]);
+    }
+    frame.invoke();
+  }
+
+  private long resolveShape(int i, Dims dims) {
+    Manifest.Argument a = manifest.arguments().get(i);
+    long count = 1;
+    for (int r = 0; r < a.shape().size(); r++) {
+      Object d = a.shape().get(r);
+      long v = d instanceof Number n ? n.longValue() : dims.get((String) d);
+      shapeValues[i][r] = v;
+      count = Math.multiplyExact(count, v);
+    }
+    return count;
+  }
+
+  private void checkDims(Dims dims) {
+    manifest.dims().forEach((name, bounds) -> {
+      long v = dims.get(name);
+      if (v < bounds[0] || v > bounds[1]) {
+        throw new IllegalArgumentException("dim " + name + ": expected " + bounds[0] + " <= " + name + " <= "
+            + bounds[1] + " (the artifact's bounds), got " + v);
+      }
+    });
+    for (String name : dims.asMap().keySet()) {
+      if (!manifest.dims().containsKey(name)) {
+        throw new IllegalArgumentException("dim " + name + ": not a dim of " + manifest.variant()
+            + " (its dims: " + manifest.dims().keySet() + ")");
+      }
+    }
+  }
+
+  private void checkAlignment(String name, long address) {
+    if (address % manifest.alignment() != 0) {
+      throw new IllegalArgumentException(name + ": expected data aligned to " + manifest.alignment()
+          + " bytes, got address 0x" + Long.toHexString(address) + " (offset " + address % manifest.alignment()
+          + "); Arrow buffers from a RootAllocator are aligned, slices may not be");
+    }
+  }
+
+  private static void checkOverlap(List<Manifest.Argument> spec, long[] addr, long[] bytes) {
+    for (int o = 0; o < spec.size(); o++) {
+      if (!spec.get(o).isOutput()) {
+        continue;
+      }
+      for (int i = 0; i < spec.size(); i++) {
+        if (i == o || bytes[i] == 0 || bytes[o] == 0) {
+          continue;
+        }
+        boolean overlap = addr[o] < addr[i] + bytes[i] && addr[i] < addr[o] + bytes[o];
+        if (overlap) {
+          throw new IllegalArgumentException(spec.get(o).name() + ": output overlaps " + spec.get(i).name()
+              + " (outputs must not share memory with any other argument)");
+        }
+      }
+    }
+  }
+
+  private String names() {
+    return manifest.arguments().stream().map(Manifest.Argument::name).toList().toString();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("kernel " + manifest.variant() + " (" + directory + ") was used after close()");
+    }
+  }
+
+  /** Releases the module and the reusable argument structs; idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    frame.close();
+    for (int i = 0; i < tensors.length; i++) {
+      tensors[i].close();
+      shapes[i].close();
+    }
+    function.close();
+    module.close();
+  }
+
+  @Override
+  public String toString() {
+    return "AttentionKernel(" + manifest.variant() + ", " + manifest.target() + (closed ? ", closed)" : ")");
+  }
+
+  @Nullable Device getDevice() {
+    return device;
+  }
+}

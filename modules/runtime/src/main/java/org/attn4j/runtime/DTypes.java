@@ -1,0 +1,37 @@
+package org.attn4j.runtime;
+
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tvm.DLDataType;
+import org.bytedeco.tvm.DLTensor;
+
+/** DLPack dtype encoding of the manifest's dtype names. */
+final class DTypes {
+  private DTypes() {}
+
+  static void fill(DLDataType t, String name) {
+    switch (name) {
+      case "float32" -> t.code((byte) 2).bits((byte) 32).lanes((short) 1);
+      case "float16" -> t.code((byte) 2).bits((byte) 16).lanes((short) 1);
+      case "bfloat16" -> t.code((byte) 4).bits((byte) 16).lanes((short) 1);
+      case "int32" -> t.code((byte) 0).bits((byte) 32).lanes((short) 1);
+      default -> throw new IllegalArgumentException("dtype: expected float32, float16, bfloat16 or int32, got " + name);
+    }
+  }
+
+  static long bytes(String name) {
+    return switch (name) {
+      case "float32", "int32" -> 4;
+      case "float16", "bfloat16" -> 2;
+      default -> throw new IllegalArgumentException("dtype: unsupported " + name);
+    };
+  }
+
+  /** A reusable pointer to raw memory, so that a call allocates no Java wrapper. Not thread-safe. */
+  static final class RawPointer extends Pointer {
+    /** Points {@code t} at {@code address}. */
+    void point(DLTensor t, long a) {
+      this.address = a;
+      t.data(this);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package org.attn4j.build;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.attn4j.attention.AttentionGraph;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.attention.ScaledDotProduct;
+import org.attn4j.runtime.AttentionKernel;
+import org.attn4j.runtime.Manifest;
+import org.attn4j.te.Expr;
+import org.attn4j.te.Te;
+import org.attn4j.te.Tensor;
+import org.attn4j.te.Var;
+import org.attn4j.tvm.Attn4jException;
+import org.attn4j.tvm.Cache;
+import org.attn4j.tvm.TvmException;
+
+/**
+ * Builds artifacts: compiles a request and writes {@code <dir>/<name>/kernel.so} and {@code manifest.json}.
+ * Builds are cached by content hash (variant, schedule and parameters, target, bounds, TVM and attn4j versions)
+ * under {@code <attn4j cache>/artifacts}: an unchanged request is a copy, not a compile.
+ */
+public final class ArtifactBuilder {
+  /** The attn4j version written into manifests. */
+  public static final String VERSION = "0.1.0";
+  /** The name of the kernel function inside every artifact. */
+  public static final String FUNCTION = "attn4j_kernel";
+  private static final String LIBRARY = "kernel.so";
+
+  private ArtifactBuilder() {}
+
+  /** The outcome of one build. */
+  public record Built(Path directory, Manifest manifest, boolean cacheHit, double seconds) {}
+
+  /**
+   * Builds {@code request} into {@code outDir/<request name>} (replacing what is there), or copies it from the
+   * cache.
+   *
+   * @throws Attn4jException naming the variant and target, with TVM's message, if compilation fails
+   */
+  public static Built build(ArtifactRequest request, Path outDir, Progress progress) throws IOException {
+    long t0 = System.nanoTime();
+    Path cached = buildCached(request, progress);
+    boolean hit = Files.exists(cached.resolve(".hit"));
+    Files.deleteIfExists(cached.resolve(".hit"));
+    Path dst = outDir.resolve(request.getName());
+    Files.createDirectories(dst);
+    for (String f : new String[] {LIBRARY, Manifest.FILE_NAME}) {
+      Files.copy(cached.resolve(f), dst.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+    return new Built(dst, Manifest.read(dst), hit, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * The cached artifact directory for {@code request}, compiling it first if the cache has none. The returned
+   * directory is shared: do not modify it.
+   */
+  public static synchronized Path buildCached(ArtifactRequest request, Progress progress) throws IOException {
+    String key = cacheKey(request);
+    Path dir = Cache.directory().resolve("artifacts").resolve(request.getName() + "-" + key.substring(0, 16));
+    if (Files.isRegularFile(dir.resolve(Manifest.FILE_NAME)) && Files.isRegularFile(dir.resolve(LIBRARY))) {
+      progress.step("cache hit");
+      Files.writeString(dir.resolve(".hit"), "");
+      return dir;
+    }
+    Path tmp = Files.createDirectories(dir.getParent()).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
+    Files.createDirectories(tmp);
+    try {
+      Manifest m = compile(request, tmp.resolve(LIBRARY), progress);
+      Files.writeString(tmp.resolve(Manifest.FILE_NAME), m.toJson());
+      try {
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        if (!Files.isRegularFile(dir.resolve(Manifest.FILE_NAME))) {
+          throw e;
+        }
+      }
+      return dir;
+    } finally {
+      if (Files.exists(tmp)) {
+        KernelCompiler.deleteTree(tmp);
+      }
+    }
+  }
+
+  private static Manifest compile(ArtifactRequest r, Path library, Progress progress) throws IOException {
+    AttentionSpec spec = r.spec();
+    try (Te te = Te.create()) {
+      AttentionGraph g = ScaledDotProduct.define(te, spec);
+      KernelCompiler.compile(te, g, r.schedule(), r.target(), FUNCTION, library, progress);
+      return manifest(r, g, AttentionKernel.sha256(library));
+    } catch (TvmException e) {
+      throw new Attn4jException("building " + r.getName() + " (" + spec.getName() + " for " + r.target()
+          + ", schedule " + r.schedule().getName() + ") failed: " + e.getTvmMessage(), e);
+    }
+  }
+
+  private static Manifest manifest(ArtifactRequest r, AttentionGraph g, String sha) {
+    AttentionSpec s = r.spec();
+    List<Manifest.Argument> args = new ArrayList<>();
+    List<Tensor> tensors = g.getArguments();
+    int inputs = tensors.size() - g.getOutputCount();
+    for (int i = 0; i < tensors.size(); i++) {
+      Tensor t = tensors.get(i);
+      List<Object> shape = new ArrayList<>();
+      for (Expr d : t.getShape()) {
+        shape.add(d instanceof Var v ? v.getName() : (Object) d.getIntConstant().orElseThrow());
+      }
+      args.add(new Manifest.Argument(t.getName().equals("attn.out") ? "out" : t.getName().equals("attn.lse") ? "lse"
+          : t.getName(), i < inputs ? "input" : "output", t.getDtype().getTvmName(), shape));
+    }
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("variant", "scaled_dot_product");
+    spec.put("dtype", s.getDtype().getTvmName());
+    spec.put("heads", s.getHeads());
+    spec.put("kv_heads", s.getKvHeads());
+    spec.put("head_dim", s.getHeadDim());
+    spec.put("causal", s.getCausal().name());
+    spec.put("head_mapping", s.getHeadMapping().name());
+    spec.put("key_lengths", s.hasKeyLengths());
+    spec.put("lse", s.hasLse());
+    spec.put("scale", s.getScale());
+    Map<String, String> target = new LinkedHashMap<>();
+    target.put("kind", r.target().getKind().name().toLowerCase(java.util.Locale.ROOT));
+    target.put("level", r.target().getLevel());
+    target.put("tvm", r.target().getTvmString());
+    return new Manifest(Manifest.ABI, VERSION, Manifest.TVM_VERSION, s.getName(), spec, FUNCTION, args,
+        r.bounds(), target, r.schedule().getName(), r.schedule().getParameters(),
+        KernelCompiler.ARGUMENT_ALIGNMENT, LIBRARY, sha);
+  }
+
+  static String cacheKey(ArtifactRequest r) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(VERSION).append('|').append(Manifest.TVM_VERSION).append('|').append(r.spec().getName())
+        .append('|').append(r.spec().getScale()).append('|').append(r.target().getTvmString()).append('|')
+        .append(r.schedule().getName()).append(r.schedule().getParameters()).append('|');
+    r.bounds().forEach((k, v) -> sb.append(k).append(v[0]).append(':').append(v[1]).append(','));
+    sb.append("|align").append(KernelCompiler.ARGUMENT_ALIGNMENT);
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package org.attn4j.build;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.schedules.AttentionSchedule;
+import org.attn4j.schedules.CpuBlockedSchedule;
+import org.attn4j.schedules.GenericSchedule;
+import org.attn4j.schedules.TargetKind;
+
+/**
+ * One artifact to build: a variant, a target, a schedule and the bounds of the symbolic dims.
+ *
+ * @param spec what to compute
+ * @param target where it runs
+ * @param schedule how (must be for the target's kind)
+ * @param bounds inclusive bounds of {@code b}, {@code n}, {@code m}
+ */
+public record ArtifactRequest(AttentionSpec spec, BuildTarget target, AttentionSchedule schedule,
+    Map<String, long[]> bounds) {
+
+  /** Default bounds: {@code 1 <= b <= 1024}, {@code 1 <= n, m <= 1 << 20}. */
+  public static Map<String, long[]> defaultBounds() {
+    Map<String, long[]> b = new LinkedHashMap<>();
+    b.put("b", new long[] {1, 1024});
+    b.put("n", new long[] {1, 1 << 20});
+    b.put("m", new long[] {1, 1 << 20});
+    return b;
+  }
+
+  /** The default schedule of a target: {@code cpu-blocked} on CPU, {@code generic} on CUDA. */
+  public static AttentionSchedule defaultSchedule(BuildTarget target) {
+    return target.getKind() == TargetKind.CPU ? new CpuBlockedSchedule() : new GenericSchedule(TargetKind.CUDA);
+  }
+
+  /** A request with the default schedule and bounds. */
+  public static ArtifactRequest of(AttentionSpec spec, BuildTarget target) {
+    return new ArtifactRequest(spec, target, defaultSchedule(target), defaultBounds());
+  }
+
+  /** Checks the schedule fits the target and the bounds are sane. */
+  public ArtifactRequest {
+    if (schedule.getTargetKind() != target.getKind()) {
+      throw new IllegalArgumentException("schedule " + schedule.getName() + " is for " + schedule.getTargetKind()
+          + ", target " + target + " is " + target.getKind());
+    }
+    for (String d : new String[] {"b", "n", "m"}) {
+      long[] v = bounds.get(d);
+      if (v == null || v.length != 2 || v[0] < 1 || v[1] < v[0]) {
+        throw new IllegalArgumentException("bounds of " + d + ": expected [lo, hi] with 1 <= lo <= hi, got "
+            + (v == null ? "none" : java.util.Arrays.toString(v)));
+      }
+    }
+  }
+
+  /** The artifact's directory name: {@code <variant>-<target>}. */
+  public String getName() {
+    return spec.getName() + "-" + target.getName();
+  }
+}
