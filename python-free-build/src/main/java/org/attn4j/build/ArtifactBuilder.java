@@ -95,6 +95,10 @@ public final class ArtifactBuilder {
 
   private static Manifest compile(ArtifactRequest r, Path library, Progress progress) throws IOException {
     AttentionSpec spec = r.spec();
+    // One compiler per process: TVM's GPU build whenever nvcc is there (it also does CPU codegen), so CPU and
+    // CUDA artifacts can be built by the same process.
+    org.attn4j.tvm.TvmNatives.ensureCompiler(Toolchain.hasNvcc()
+        || r.target().getKind() == org.attn4j.schedules.TargetKind.CUDA);
     try (Te te = Te.create()) {
       AttentionGraph g = ScaledDotProduct.define(te, spec);
       KernelCompiler.compile(te, g, r.schedule(), r.target(), FUNCTION, library, progress);
