@@ -1,0 +1,92 @@
+package org.attn4j.build;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.attention.Causal;
+import org.attn4j.attention.HeadMapping;
+import org.attn4j.runtime.internal.Json;
+import org.attn4j.te.DType;
+
+/**
+ * A build spec file: variants × dtypes × targets, with shape bounds. Example:
+ *
+ * <pre>{@code
+ * {
+ *   "variants": [ {"heads": 8, "head_dim": 64, "causal": "BOTTOM_RIGHT"},
+ *                 {"heads": 8, "kv_heads": 2, "head_dim": 64, "head_mapping": "BLOCKED", "lse": true} ],
+ *   "dtypes": ["float32"],
+ *   "targets": ["cpu:host", "cuda:sm_90"],
+ *   "bounds": {"b": [1, 64], "n": [1, 8192], "m": [1, 8192]}
+ * }
+ * }</pre>
+ *
+ * Variant fields: {@code heads}, {@code kv_heads}, {@code head_dim}, {@code causal} (NONE, BOTTOM_RIGHT),
+ * {@code head_mapping} (TILED, BLOCKED), {@code key_lengths}, {@code lse}, {@code scale}.
+ */
+public final class BuildSpec {
+  private BuildSpec() {}
+
+  /**
+   * The requests of the spec file, in matrix order.
+   *
+   * @throws IllegalArgumentException naming the field that is wrong
+   */
+  @SuppressWarnings("unchecked")
+  public static List<ArtifactRequest> read(Path file) throws IOException {
+    Object root = Json.parse(Files.readString(file));
+    if (!(root instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(file + ": expected a JSON object");
+    }
+    Map<String, Object> o = (Map<String, Object>) root;
+    List<Object> variants = (List<Object>) require(o, "variants", file);
+    List<Object> dtypes = (List<Object>) o.getOrDefault("dtypes", List.of("float32"));
+    List<Object> targets = (List<Object>) o.getOrDefault("targets", List.of("cpu:host"));
+    Map<String, long[]> bounds = ArtifactRequest.defaultBounds();
+    if (o.get("bounds") instanceof Map<?, ?> bm) {
+      for (Map.Entry<?, ?> e : bm.entrySet()) {
+        List<Object> lh = (List<Object>) e.getValue();
+        bounds.put((String) e.getKey(), new long[] {((Number) lh.get(0)).longValue(), ((Number) lh.get(1)).longValue()});
+      }
+    }
+    List<ArtifactRequest> out = new ArrayList<>();
+    for (Object v : variants) {
+      Map<String, Object> vm = (Map<String, Object>) v;
+      for (Object dt : dtypes) {
+        AttentionSpec.Builder b = AttentionSpec.builder()
+            .dtype(DType.fromTvmName((String) dt))
+            .heads(((Number) require(vm, "heads", file)).intValue())
+            .headDim(((Number) require(vm, "head_dim", file)).intValue())
+            .kvHeads(((Number) vm.getOrDefault("kv_heads", 0L)).intValue())
+            .causal(Causal.valueOf(((String) vm.getOrDefault("causal", "NONE")).toUpperCase(Locale.ROOT)))
+            .headMapping(HeadMapping.valueOf(((String) vm.getOrDefault("head_mapping", "TILED")).toUpperCase(Locale.ROOT)))
+            .keyLengths(Boolean.TRUE.equals(vm.get("key_lengths")))
+            .lse(Boolean.TRUE.equals(vm.get("lse")));
+        if (vm.get("scale") instanceof Number s) {
+          b.scale(s.doubleValue());
+        }
+        AttentionSpec spec = b.build();
+        for (Object t : targets) {
+          BuildTarget target = BuildTarget.parse((String) t);
+          out.add(new ArtifactRequest(spec, target, ArtifactRequest.defaultSchedule(target),
+              new LinkedHashMap<>(bounds)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Object require(Map<String, Object> o, String k, Path file) {
+    Object v = o.get(k);
+    if (v == null) {
+      throw new IllegalArgumentException(file + ": field '" + k + "' is missing");
+    }
+    return v;
+  }
+}
