@@ -292,7 +292,7 @@ public final class ArrowTensorFile {
         setLeadingBits(column.getValidityBuffer(), n);
         column.setValueCount(rows);
       }
-      VectorSchemaRoot root = new VectorSchemaRoot(fields, columns, rows);
+      VectorSchemaRoot root = new VectorSchemaRoot(fields, new ArrayList<>(columns), rows);
       columns.clear(); // the root owns them now
       try (root;
           FileChannel ch =

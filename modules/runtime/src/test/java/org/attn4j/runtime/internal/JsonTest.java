@@ -151,7 +151,7 @@ class JsonTest {
       value = {
         "''|0",
         "'   '|3",
-        "'{\"a\":1,}'|8",
+        "'{\"a\":1,}'|7",
         "'[1,]'|3",
         "'[1 2]'|3",
         "'{\"a\" 1}'|5",
@@ -175,7 +175,7 @@ class JsonTest {
         "'1e999'|0",
         "'// c\n1'|0",
         "'\ufeff1'|0",
-        "'[\"a\",\"b\"'|9",
+        "'[\"a\",\"b\"'|8",
       })
   void rejectsMalformedInputWithOffset(String text, int offset) {
     assertThatThrownBy(() -> Json.parse(text))
