@@ -23,19 +23,19 @@ import org.jspecify.annotations.Nullable;
  *   <li>object → {@link LinkedHashMap}{@code <String, Object>} in document order;
  *   <li>array → {@link ArrayList}{@code <Object>};
  *   <li>string → {@link String};
- *   <li>number without fraction or exponent → {@link Long} (a value outside the {@code long}
- *       range is an error rather than a silent loss of precision);
+ *   <li>number without fraction or exponent → {@link Long} (a value outside the {@code long} range
+ *       is an error rather than a silent loss of precision);
  *   <li>any other number → {@link Double};
  *   <li>{@code true}/{@code false} → {@link Boolean};
  *   <li>{@code null} → Java {@code null} (no sentinel object).
  * </ul>
  *
- * <p>The parser is strict: no comments, no trailing commas, no single quotes, no leading zeros,
- * no {@code NaN}/{@code Infinity}, no byte order mark, no unescaped control characters in
- * strings, no duplicate keys within one object, no content after the top-level value, nesting at
- * most {@value #MAX_DEPTH} deep. Any violation throws {@link IllegalArgumentException} whose
- * message contains {@code "at offset N"}, N being the zero-based {@code char} index in the input
- * where the problem was found.
+ * <p>The parser is strict: no comments, no trailing commas, no single quotes, no leading zeros, no
+ * {@code NaN}/{@code Infinity}, no byte order mark, no unescaped control characters in strings, no
+ * duplicate keys within one object, no content after the top-level value, nesting at most {@value
+ * #MAX_DEPTH} deep. Any violation throws {@link IllegalArgumentException} whose message contains
+ * {@code "at offset N"}, N being the zero-based {@code char} index in the input where the problem
+ * was found.
  *
  * <h2>Writing</h2>
  *
@@ -44,10 +44,10 @@ import org.jspecify.annotations.Nullable;
  * {@link LinkedHashMap} gives stable output) and no trailing newline; empty containers are written
  * as {@code {}} and {@code []}. This is the same layout as Python's {@code json.dumps(value,
  * indent=2, ensure_ascii=False)}. Strings are escaped per RFC 8259: {@code "} and {@code \}, the
- * control characters U+0000..U+001F (short forms {@code \b \f \n \r \t} where they exist,
- * <code>&#92;u00XX</code> otherwise) and unpaired surrogates (as <code>&#92;uXXXX</code>, so that
- * the output is always
- * valid UTF-16 and encodes to valid UTF-8); all other characters are written as themselves.
+ * control characters U+0000..U+001F (short forms {@code \b \f \n \r \t} where they exist, <code>
+ * &#92;u00XX</code> otherwise) and unpaired surrogates (as <code>&#92;uXXXX</code>, so that the
+ * output is always valid UTF-16 and encodes to valid UTF-8); all other characters are written as
+ * themselves.
  *
  * <p>Supported values: {@link Map} with {@link String} keys, {@link List}, {@link String}, {@link
  * Boolean}, {@code null}, {@code long[]} and {@code int[]} (written as arrays), and numbers:
@@ -58,8 +58,8 @@ import org.jspecify.annotations.Nullable;
  * BigDecimal} uses {@link BigDecimal#toString()}. Anything else, a non-String map key, or a
  * container that contains itself, throws {@link IllegalArgumentException}.
  *
- * <p>Round trip: {@code parse(write(v))} equals {@code v} for every value built from the types
- * that {@link #parse(String)} returns.
+ * <p>Round trip: {@code parse(write(v))} equals {@code v} for every value built from the types that
+ * {@link #parse(String)} returns.
  */
 public final class Json {
 
@@ -78,8 +78,8 @@ public final class Json {
    * Parses one JSON text.
    *
    * @param text the complete JSON text; surrounding whitespace (space, tab, CR, LF) is allowed
-   * @return the value, mapped as described in the class documentation; {@code null} for JSON
-   *     {@code null}
+   * @return the value, mapped as described in the class documentation; {@code null} for JSON {@code
+   *     null}
    * @throws IllegalArgumentException if {@code text} is not valid JSON; the message names the
    *     character offset
    */
@@ -259,8 +259,7 @@ public final class Json {
           return result;
         }
         if (c < 0x20) {
-          throw error(
-              String.format("unescaped control character U+%04X in string", (int) c));
+          throw error(String.format("unescaped control character U+%04X in string", (int) c));
         }
         if (c != '\\') {
           pos++;
@@ -320,7 +319,8 @@ public final class Json {
         int d = Character.digit(s.charAt(pos + i), 16);
         // Character.digit accepts non-ASCII digits; JSON wants ASCII hex only.
         if (d < 0 || s.charAt(pos + i) > 0x7f) {
-          throw errorAt(escapeOffset, "invalid \\u escape '" + s.substring(escapeOffset, pos + 4) + "'");
+          throw errorAt(
+              escapeOffset, "invalid \\u escape '" + s.substring(escapeOffset, pos + 4) + "'");
         }
         v = (v << 4) | d;
       }

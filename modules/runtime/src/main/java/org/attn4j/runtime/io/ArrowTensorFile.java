@@ -39,9 +39,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>The file holds exactly <b>one record batch</b> and no dictionaries.
- *   <li>Each tensor is <b>one column</b>, named after the tensor, in the order of the map given
- *       to {@link #write}. A float32 tensor is a nullable {@code FloatingPoint(SINGLE)} column
- *       ({@link Float4Vector}), an int32 tensor a nullable signed {@code Int(32)} column ({@link
+ *   <li>Each tensor is <b>one column</b>, named after the tensor, in the order of the map given to
+ *       {@link #write}. A float32 tensor is a nullable {@code FloatingPoint(SINGLE)} column ({@link
+ *       Float4Vector}), an int32 tensor a nullable signed {@code Int(32)} column ({@link
  *       IntVector}).
  *   <li>The column's field metadata holds the shape under the key {@value #SHAPE_KEY} as decimal
  *       dimensions separated by commas without spaces, for example {@code "2,8,128,64"}; the empty
@@ -66,14 +66,16 @@ public final class ArrowTensorFile {
   /** Field metadata key holding a tensor's comma-separated shape. */
   public static final String SHAPE_KEY = "shape";
 
-  private static final ArrowType FLOAT32 = new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+  private static final ArrowType FLOAT32 =
+      new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
   private static final ArrowType INT32 = new ArrowType.Int(32, true);
 
   private ArrowTensorFile() {}
 
   /**
    * A tensor: its shape and a {@link Float4Vector} or {@link IntVector} holding exactly {@code
-   * product(shape)} elements in row-major order. Closing it closes the vector.
+   * product(shape)} elements in row-major order. Closing it closes the vector. Two instances are
+   * equal when their shapes are equal and they hold the same vector instance.
    *
    * @param shape the dimensions ({@code {}} for a scalar)
    * @param vector a {@link Float4Vector} or {@link IntVector} whose value count is {@code
@@ -248,8 +250,8 @@ public final class ArrowTensorFile {
   }
 
   /**
-   * Writes the tensors to {@code path} (replacing any existing file) in the format described in
-   * the class documentation, one column per map entry in iteration order.
+   * Writes the tensors to {@code path} (replacing any existing file) in the format described in the
+   * class documentation, one column per map entry in iteration order.
    *
    * @param allocator allocates the padded copies, all of which are freed before returning
    * @param tensors tensors by name; their vectors must have no null values. They are read, not
@@ -263,11 +265,7 @@ public final class ArrowTensorFile {
       int nulls = e.getValue().vector().getNullCount();
       if (nulls != 0) {
         throw new IllegalArgumentException(
-            path
-                + ": tensor '"
-                + e.getKey()
-                + "': expected no null values, found "
-                + nulls);
+            path + ": tensor '" + e.getKey() + "': expected no null values, found " + nulls);
       }
       rows = Math.max(rows, e.getValue().elementCount());
     }
@@ -319,13 +317,13 @@ public final class ArrowTensorFile {
    *
    * <p><b>Ownership:</b> the returned vectors are transferred out of the reader into {@code
    * allocator}; they stay valid after this method returns and <b>the caller must close them</b>
-   * (for example {@code result.values().forEach(TensorData::close)}). Each vector's value count
-   * is its tensor's element count; its {@link FieldVector#getField() field} keeps the {@value
+   * (for example {@code result.values().forEach(TensorData::close)}). Each vector's value count is
+   * its tensor's element count; its {@link FieldVector#getField() field} keeps the {@value
    * #SHAPE_KEY} metadata. Nothing is left allocated when this method throws.
    *
    * @return tensors by column name, in column order
-   * @throws IllegalArgumentException if the file does not follow the format; the message names
-   *     the file, what was expected and what was found
+   * @throws IllegalArgumentException if the file does not follow the format; the message names the
+   *     file, what was expected and what was found
    */
   public static Map<String, TensorData> read(Path path, BufferAllocator allocator)
       throws IOException {
@@ -349,7 +347,8 @@ public final class ArrowTensorFile {
         Field f = v.getField();
         String where = path + ": column '" + f.getName() + "'";
         if (seen.put(f.getName(), i) != null) {
-          throw new IllegalArgumentException(where + ": expected unique column names, found a duplicate");
+          throw new IllegalArgumentException(
+              where + ": expected unique column names, found a duplicate");
         }
         if (!(v instanceof Float4Vector) && !(v instanceof IntVector)) {
           throw new IllegalArgumentException(

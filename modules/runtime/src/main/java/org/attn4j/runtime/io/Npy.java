@@ -26,22 +26,21 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>Reading: format versions 1.0, 2.0 and 3.0 (3.0 only differs by a UTF-8 header); C order
  *       ({@code 'fortran_order': False}) only; dtypes {@value #FLOAT32} (float32), {@value #INT32}
- *       (int32) and {@value #FLOAT64} (float64). A float64 file is <b>narrowed to float32 while it is
- *       read</b>: that takes an extra conversion pass (a copy through a small staging buffer) and
- *       rounds every value to the nearest float, so the returned {@link NpyArray} always has dtype
- *       {@value #FLOAT32} or {@value #INT32}.
- *   <li>Writing: format version 1.0 (2.0 only when the header would not fit 1.0's 16-bit length,
- *       as NumPy does), C order, dtypes {@value #FLOAT32} and {@value #INT32}. The header is
- *       byte-for-byte what NumPy ≥ 1.23 writes: {@code repr}-style dictionary with sorted keys,
- *       21 − len(str(shape[0])) spare spaces for in-place growth, then spaces and a newline so that
+ *       (int32) and {@value #FLOAT64} (float64). A float64 file is <b>narrowed to float32 while it
+ *       is read</b>: that takes an extra conversion pass (a copy through a small staging buffer)
+ *       and rounds every value to the nearest float, so the returned {@link NpyArray} always has
+ *       dtype {@value #FLOAT32} or {@value #INT32}.
+ *   <li>Writing: format version 1.0 (2.0 only when the header would not fit 1.0's 16-bit length, as
+ *       NumPy does), C order, dtypes {@value #FLOAT32} and {@value #INT32}. The header is
+ *       byte-for-byte what NumPy ≥ 1.23 writes: {@code repr}-style dictionary with sorted keys, 21
+ *       − len(str(shape[0])) spare spaces for in-place growth, then spaces and a newline so that
  *       the data starts at a multiple of 64 bytes.
  * </ul>
  *
- * <p>Anything else — {@code fortran_order True}, big-endian ({@code '>f4'}), object ({@code
- * '|O'}), structured or other dtypes, a data section whose length does not match the shape, an
- * unknown version or a malformed header — throws {@link IllegalArgumentException} whose message
- * names the file and says what was expected and what was found. I/O failures are {@link
- * IOException}s.
+ * <p>Anything else — {@code fortran_order True}, big-endian ({@code '>f4'}), object ({@code '|O'}),
+ * structured or other dtypes, a data section whose length does not match the shape, an unknown
+ * version or a malformed header — throws {@link IllegalArgumentException} whose message names the
+ * file and says what was expected and what was found. I/O failures are {@link IOException}s.
  */
 public final class Npy {
 
@@ -57,6 +56,7 @@ public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
   private static final int ARRAY_ALIGN = 64;
   private static final int GROWTH_AXIS_MAX_DIGITS = 21;
+
   /** Refuse absurd header lengths (corrupt files) before allocating for them. */
   private static final int MAX_HEADER_BYTES = 1 << 20;
 
@@ -72,8 +72,8 @@ public final class Npy {
    * @param data the elements, little-endian, exactly {@code product(shape) * 4} bytes; the
    *     constructor keeps a little-endian {@linkplain ByteBuffer#slice() slice} of the bytes
    *     between the buffer's position and limit (sharing them, not copying), so {@link #data()}
-   *     always has position 0 and {@link ByteOrder#LITTLE_ENDIAN} order. Buffers returned by
-   *     {@link Npy#read(Path)} are direct.
+   *     always has position 0 and {@link ByteOrder#LITTLE_ENDIAN} order. Buffers returned by {@link
+   *     Npy#read(Path)} are direct.
    */
   public record NpyArray(long[] shape, String dtype, ByteBuffer data) {
 
@@ -109,8 +109,8 @@ public final class Npy {
     }
 
     /**
-     * Returns a little-endian view of the elements (position 0, limit = byte size). The view
-     * shares its contents with this array; its position, limit and mark are independent.
+     * Returns a little-endian view of the elements (position 0, limit = byte size). The view shares
+     * its contents with this array; its position, limit and mark are independent.
      */
     @Override
     public ByteBuffer data() {
@@ -158,8 +158,8 @@ public final class Npy {
    *
    * @param majorVersion format major version (1, 2 or 3)
    * @param minorVersion format minor version
-   * @param descr the {@code 'descr'} entry as written (for example {@code "<f4"}); for a
-   *     structured dtype, its Python {@code repr}-like text
+   * @param descr the {@code 'descr'} entry as written (for example {@code "<f4"}); for a structured
+   *     dtype, its Python {@code repr}-like text
    * @param fortranOrder the {@code 'fortran_order'} entry
    * @param shape the {@code 'shape'} entry
    * @param dataOffset byte offset of the first element in the file
@@ -240,8 +240,8 @@ public final class Npy {
    * Reads a {@code .npy} file into a direct little-endian buffer. A {@value #FLOAT64} file is
    * narrowed to {@value #FLOAT32} (see the class documentation).
    *
-   * @throws IllegalArgumentException if the file is malformed or outside the supported subset;
-   *     the message names the file, what was expected and what was found
+   * @throws IllegalArgumentException if the file is malformed or outside the supported subset; the
+   *     message names the file, what was expected and what was found
    */
   public static NpyArray read(Path path) throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -367,11 +367,16 @@ public final class Npy {
           path + ": expected a " + lenBytes + "-byte header length, found end of file");
     }
     readFully(ch, lenBuf, 8, path);
-    long headerLen = lenBytes == 2 ? (lenBuf.getShort(0) & 0xffff) : (lenBuf.getInt(0) & 0xffffffffL);
+    long headerLen =
+        lenBytes == 2 ? (lenBuf.getShort(0) & 0xffff) : (lenBuf.getInt(0) & 0xffffffffL);
     long dataOffset = 8 + lenBytes + headerLen;
     if (headerLen > MAX_HEADER_BYTES) {
       throw new IllegalArgumentException(
-          path + ": expected a header of at most " + MAX_HEADER_BYTES + " bytes, found " + headerLen);
+          path
+              + ": expected a header of at most "
+              + MAX_HEADER_BYTES
+              + " bytes, found "
+              + headerLen);
     }
     if (dataOffset > size) {
       throw new IllegalArgumentException(
@@ -386,8 +391,7 @@ public final class Npy {
     readFully(ch, headerBuf, 8 + lenBytes, path);
     String text =
         new String(
-            headerBuf.array(),
-            major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+            headerBuf.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     return parseHeader(text, major, minor, dataOffset, path.toString());
   }
 
@@ -427,7 +431,9 @@ public final class Npy {
       Object d = dims.get(i);
       if (!(d instanceof Long) || (Long) d < 0) {
         throw new IllegalArgumentException(
-            source + ": expected 'shape' to be a tuple of non-negative integers, found " + shapeObj);
+            source
+                + ": expected 'shape' to be a tuple of non-negative integers, found "
+                + shapeObj);
       }
       shape[i] = (Long) d;
     }
@@ -673,8 +679,8 @@ public final class Npy {
   }
 
   /**
-   * Writes int32 elements as a version 1.0 {@code .npy} file ({@value #INT32}, C order),
-   * replacing any existing file.
+   * Writes int32 elements as a version 1.0 {@code .npy} file ({@value #INT32}, C order), replacing
+   * any existing file.
    *
    * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
    */
@@ -714,7 +720,8 @@ public final class Npy {
         .append(shapeRepr(shape))
         .append(", }");
     if (shape.length > 0) {
-      dict.append(" ".repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - Long.toString(shape[0]).length())));
+      dict.append(
+          " ".repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - Long.toString(shape[0]).length())));
     }
     byte[] header = dict.toString().getBytes(StandardCharsets.ISO_8859_1);
     int major = 1;

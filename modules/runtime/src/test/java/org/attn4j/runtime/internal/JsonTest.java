@@ -45,7 +45,8 @@ class JsonTest {
     Object parsed = Json.parse(text);
     assertThat(parsed).isInstanceOf(LinkedHashMap.class).isEqualTo(value);
     assertThat(List.copyOf(((Map<?, ?>) parsed).keySet()))
-        .isEqualTo(List.of("name", "version", "scale", "big", "causal", "nothing", "inner", "list"));
+        .isEqualTo(
+            List.of("name", "version", "scale", "big", "causal", "nothing", "inner", "list"));
     assertThat(((Map<?, ?>) parsed).get("version")).isInstanceOf(Long.class);
     assertThat(((Map<?, ?>) parsed).get("scale")).isInstanceOf(Double.class);
     assertThat(((Map<?, ?>) parsed).get("list")).isInstanceOf(ArrayList.class);
@@ -103,8 +104,7 @@ class JsonTest {
   void escapesPerRfc8259() {
     String s = "q\" b\\ s/ \b\f\n\r\t \u0000\u001f\u007f é €";
     String text = Json.write(s);
-    assertThat(text)
-        .isEqualTo("\"q\\\" b\\\\ s/ \\b\\f\\n\\r\\t \\u0000\\u001f\u007f é €\"");
+    assertThat(text).isEqualTo("\"q\\\" b\\\\ s/ \\b\\f\\n\\r\\t \\u0000\\u001f\u007f é €\"");
     assertThat(Json.parse(text)).isEqualTo(s);
   }
 

@@ -177,7 +177,8 @@ class ArrowTensorFileTest {
       v.setNull(1);
       v.setValueCount(2);
       TensorData t = new TensorData(new long[] {2}, v);
-      assertThatThrownBy(() -> ArrowTensorFile.write(dir.resolve("n.arrow"), allocator, Map.of("t", t)))
+      assertThatThrownBy(
+              () -> ArrowTensorFile.write(dir.resolve("n.arrow"), allocator, Map.of("t", t)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("expected no null values, found 1");
     }
@@ -201,9 +202,9 @@ class ArrowTensorFileTest {
   /** Writes a one-batch file with arbitrary columns, bypassing ArrowTensorFile.write. */
   private void writeRaw(Path p, List<FieldVector> columns, int rows) throws IOException {
     try (VectorSchemaRoot root = new VectorSchemaRoot(columns);
-        FileChannel ch =
-            FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        ArrowFileWriter w = new ArrowFileWriter(root, new DictionaryProvider.MapDictionaryProvider(), ch)) {
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        ArrowFileWriter w =
+            new ArrowFileWriter(root, new DictionaryProvider.MapDictionaryProvider(), ch)) {
       root.setRowCount(rows);
       w.start();
       w.writeBatch();
@@ -216,7 +217,11 @@ class ArrowTensorFileTest {
         new Float4Vector(
             new Field(
                 name,
-                new FieldType(true, new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE), null, metadata),
+                new FieldType(
+                    true,
+                    new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE),
+                    null,
+                    metadata),
                 null),
             allocator);
     v.allocateNew(values.length);
@@ -232,9 +237,7 @@ class ArrowTensorFileTest {
     Path p = dir.resolve("noshape.arrow");
     writeRaw(
         p,
-        List.of(
-            floatColumn("ok", Map.of("shape", "2"), 1, 2),
-            floatColumn("bad", Map.of(), 1, 2)),
+        List.of(floatColumn("ok", Map.of("shape", "2"), 1, 2), floatColumn("bad", Map.of(), 1, 2)),
         2);
     assertThatThrownBy(() -> ArrowTensorFile.read(p, allocator))
         .isInstanceOf(IllegalArgumentException.class)

@@ -126,9 +126,9 @@ class NpyTest {
     for (int i = 0; i < shapes.length; i++) {
       byte[] h = Npy.headerBytes(Npy.FLOAT32, shapes[i]);
       assertThat(h).hasSize(128);
-      assertThat(Arrays.copyOf(h, 8))
-          .containsExactly(0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0);
-      assertThat(ByteBuffer.wrap(h, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort()).isEqualTo((short) 118);
+      assertThat(Arrays.copyOf(h, 8)).containsExactly(0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0);
+      assertThat(ByteBuffer.wrap(h, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort())
+          .isEqualTo((short) 118);
       String expected = dicts[i] + " ".repeat(117 - dicts[i].length()) + "\n";
       assertThat(new String(h, 10, 118, StandardCharsets.ISO_8859_1)).isEqualTo(expected);
     }
@@ -170,7 +170,9 @@ class NpyTest {
         file(
             "vec.npy",
             npyBytes(
-                1, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", floatsLe(1, 2, 3, 4, 5)));
+                1,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }",
+                floatsLe(1, 2, 3, 4, 5)));
     NpyArray v = Npy.read(vec);
     assertThat(v.shape()).containsExactly(5);
     assertThat(Npy.toFloats(v)).containsExactly(1, 2, 3, 4, 5);
@@ -195,7 +197,9 @@ class NpyTest {
         file(
             "v2.npy",
             npyBytes(
-                2, "{\"shape\": (2L, 1L), \"fortran_order\": False, \"descr\": \"<i4\"}", floatsLe(0, 0)));
+                2,
+                "{\"shape\": (2L, 1L), \"fortran_order\": False, \"descr\": \"<i4\"}",
+                floatsLe(0, 0)));
     Npy.Header h = Npy.readHeader(p);
     assertThat(h.majorVersion()).isEqualTo(2);
     assertThat(h.descr()).isEqualTo("<i4");
@@ -216,8 +220,7 @@ class NpyTest {
     NpyArray a = Npy.read(p);
     assertThat(a.dtype()).isEqualTo(Npy.FLOAT32);
     assertThat(a.shape()).containsExactly(2, 3);
-    assertThat(Npy.toFloats(a))
-        .containsExactly(0f, 1 / 3f, 2 / 3f, 1f, 4 / 3f, 5 / 3f);
+    assertThat(Npy.toFloats(a)).containsExactly(0f, 1 / 3f, 2 / 3f, 1f, 4 / 3f, 5 / 3f);
   }
 
   @Test
@@ -239,7 +242,10 @@ class NpyTest {
     Path p =
         file(
             "fortran.npy",
-            npyBytes(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", floatsLe(new float[6])));
+            npyBytes(
+                1,
+                "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+                floatsLe(new float[6])));
     assertThatThrownBy(() -> Npy.read(p))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(p.toString())
@@ -287,7 +293,8 @@ class NpyTest {
 
   @Test
   void rejectsMalformedFiles() throws IOException {
-    Path notNpy = file("x.npy", "PK\3\4 this is a zip file, not npy".getBytes(StandardCharsets.ISO_8859_1));
+    Path notNpy =
+        file("x.npy", "PK\3\4 this is a zip file, not npy".getBytes(StandardCharsets.ISO_8859_1));
     assertThatThrownBy(() -> Npy.read(notNpy))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(notNpy.toString())
@@ -296,14 +303,17 @@ class NpyTest {
     Path truncated =
         file(
             "trunc.npy",
-            npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", floatsLe(1, 2)));
+            npyBytes(
+                1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", floatsLe(1, 2)));
     assertThatThrownBy(() -> Npy.read(truncated))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected 24 data bytes")
         .hasMessageContaining("found 8");
 
     Path badHeader =
-        file("bad.npy", npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3) ", new byte[24]));
+        file(
+            "bad.npy",
+            npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3) ", new byte[24]));
     assertThatThrownBy(() -> Npy.read(badHeader))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("malformed header");
@@ -314,12 +324,15 @@ class NpyTest {
         .hasMessageContaining("expected header keys");
 
     Path notTuple =
-        file("nt.npy", npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2), }", new byte[8]));
+        file(
+            "nt.npy",
+            npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2), }", new byte[8]));
     assertThatThrownBy(() -> Npy.read(notTuple))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected 'shape' to be a tuple");
 
-    byte[] v9 = npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new byte[4]);
+    byte[] v9 =
+        npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new byte[4]);
     v9[6] = 9;
     Path version = file("v9.npy", v9);
     assertThatThrownBy(() -> Npy.read(version))
