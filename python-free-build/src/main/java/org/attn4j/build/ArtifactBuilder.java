@@ -50,9 +50,9 @@ public final class ArtifactBuilder {
    */
   public static Built build(ArtifactRequest request, Path outDir, Progress progress) throws IOException {
     long t0 = System.nanoTime();
-    Path cached = buildCached(request, progress);
-    boolean hit = Files.exists(cached.resolve(".hit"));
-    Files.deleteIfExists(cached.resolve(".hit"));
+    Cached c = cached(request, progress);
+    Path cached = c.directory();
+    boolean hit = c.hit();
     Path dst = outDir.resolve(request.getName());
     Files.createDirectories(dst);
     for (String f : new String[] {LIBRARY, Manifest.FILE_NAME}) {
@@ -65,13 +65,18 @@ public final class ArtifactBuilder {
    * The cached artifact directory for {@code request}, compiling it first if the cache has none. The returned
    * directory is shared: do not modify it.
    */
-  public static synchronized Path buildCached(ArtifactRequest request, Progress progress) throws IOException {
+  public static Path buildCached(ArtifactRequest request, Progress progress) throws IOException {
+    return cached(request, progress).directory();
+  }
+
+  private record Cached(Path directory, boolean hit) {}
+
+  private static synchronized Cached cached(ArtifactRequest request, Progress progress) throws IOException {
     String key = cacheKey(request);
     Path dir = Cache.directory().resolve("artifacts").resolve(request.getName() + "-" + key.substring(0, 16));
     if (Files.isRegularFile(dir.resolve(Manifest.FILE_NAME)) && Files.isRegularFile(dir.resolve(LIBRARY))) {
       progress.step("cache hit");
-      Files.writeString(dir.resolve(".hit"), "");
-      return dir;
+      return new Cached(dir, true);
     }
     Path tmp = Files.createDirectories(dir.getParent()).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
     Files.createDirectories(tmp);
@@ -85,7 +90,7 @@ public final class ArtifactBuilder {
           throw e;
         }
       }
-      return dir;
+      return new Cached(dir, false);
     } finally {
       if (Files.exists(tmp)) {
         KernelCompiler.deleteTree(tmp);

@@ -35,9 +35,4 @@ final class CudaCompile {
       }
     });
   }
-
-  /** The CUDA C source TVM generated for {@code module} (for inspection and tests). */
-  static String ptxOf(Path library) throws IOException {
-    return Files.readString(library);
-  }
 }

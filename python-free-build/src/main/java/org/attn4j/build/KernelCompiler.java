@@ -12,7 +12,6 @@ import org.attn4j.te.Te;
 import org.attn4j.te.Tensor;
 import org.attn4j.tvm.Attn4jException;
 import org.attn4j.tvm.ObjectScope;
-import org.attn4j.tvm.TvmGlobal;
 import org.attn4j.tvm.TvmModule;
 import org.attn4j.tvm.TvmNatives;
 import org.attn4j.tvm.TvmObject;
@@ -52,9 +51,6 @@ public final class KernelCompiler {
     Schedule sch = Schedule.create(s, mod);
     schedule.apply(sch, graph);
     mod = sch.getMod();
-    if (Boolean.getBoolean("attn4j.debug.scheduled")) {
-      System.err.println(te.repr(mod));
-    }
     mod = relaxAlignment(s, mod, ARGUMENT_ALIGNMENT);
     TvmObject tgt = target.toTvm(s);
     if (schedule.needsDefaultGpuBinding()) {
@@ -169,10 +165,5 @@ public final class KernelCompiler {
     } catch (java.io.IOException ignored) {
       // best effort: a leftover temporary directory is harmless
     }
-  }
-
-  /** Whether TVM's compiler has the global {@code name} (diagnostics). */
-  static boolean has(String name) {
-    return TvmGlobal.exists(name);
   }
 }

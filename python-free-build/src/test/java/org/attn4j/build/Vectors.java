@@ -3,29 +3,18 @@ package org.attn4j.build;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
+import org.attn4j.runtime.io.ArrowTensorFile;
 
 /** Test helpers: Arrow vectors from and to arrays. */
 final class Vectors {
   private Vectors() {}
 
   static Float4Vector floats(BufferAllocator a, String name, float[] data) {
-    Float4Vector v = new Float4Vector(name, a);
-    v.allocateNew(data.length);
-    for (int i = 0; i < data.length; i++) {
-      v.set(i, data[i]);
-    }
-    v.setValueCount(data.length);
-    return v;
+    return (Float4Vector) ArrowTensorFile.TensorData.ofFloats(a, new long[] {data.length}, data).vector();
   }
 
   static IntVector ints(BufferAllocator a, String name, int[] data) {
-    IntVector v = new IntVector(name, a);
-    v.allocateNew(data.length);
-    for (int i = 0; i < data.length; i++) {
-      v.set(i, data[i]);
-    }
-    v.setValueCount(data.length);
-    return v;
+    return (IntVector) ArrowTensorFile.TensorData.ofInts(a, new long[] {data.length}, data).vector();
   }
 
   static Float4Vector output(BufferAllocator a, String name, int count) {

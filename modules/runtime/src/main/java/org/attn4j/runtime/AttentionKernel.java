@@ -18,7 +18,6 @@ import org.attn4j.tvm.TvmModule;
 import org.attn4j.tvm.TvmNatives;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.tvm.DLTensor;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A loaded attention artifact (holds the compiled module; caller must close, {@link #close()} is idempotent).
@@ -375,9 +374,5 @@ public final class AttentionKernel implements AutoCloseable {
   @Override
   public String toString() {
     return "AttentionKernel(" + manifest.variant() + ", " + manifest.target() + (closed ? ", closed)" : ")");
-  }
-
-  @Nullable Device getDevice() {
-    return device;
   }
 }

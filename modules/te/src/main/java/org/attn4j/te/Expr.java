@@ -10,7 +10,7 @@ import org.attn4j.tvm.TvmObject;
 public class Expr {
   final Te te;
   final TvmObject node;
-  private DType dtype;
+  private final DType dtype;
 
   Expr(Te te, TvmObject node, DType dtype) {
     this.te = te;
@@ -167,9 +167,5 @@ public class Expr {
   @Override
   public String toString() {
     return te.repr(node);
-  }
-
-  void refineDtype(DType t) {
-    this.dtype = t;
   }
 }

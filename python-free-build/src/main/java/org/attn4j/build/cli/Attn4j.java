@@ -1,7 +1,6 @@
 package org.attn4j.build.cli;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -242,9 +241,5 @@ public final class Attn4j {
 
   static float[] reference(int b, int h, int n, int m, int d, float[] q, float[] k, float[] v) {
     return CoreAttentionOracle.run(CoreAttentionOracle.Options.builder().shape(b, h, h, n, m, d).build(), q, k, v);
-  }
-
-  static boolean exists(Path p) {
-    return Files.exists(p);
   }
 }

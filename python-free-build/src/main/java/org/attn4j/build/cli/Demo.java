@@ -14,6 +14,7 @@ import org.attn4j.build.Progress;
 import org.attn4j.reference.Comparison;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Dims;
+import org.attn4j.runtime.io.ArrowTensorFile;
 
 /**
  * The main job: builds the core attention (h = 8, d = 64, float32) for this CPU, runs it on Arrow vectors
@@ -37,9 +38,9 @@ final class Demo {
     float[] v = Attn4j.data(3, b * h * m * d);
     try (BufferAllocator alloc = new RootAllocator();
         AttentionKernel kernel = AttentionKernel.load(built.directory());
-        Float4Vector qv = vector(alloc, "q", q);
-        Float4Vector kv = vector(alloc, "k", k);
-        Float4Vector vv = vector(alloc, "v", v);
+        Float4Vector qv = vector(alloc, q);
+        Float4Vector kv = vector(alloc, k);
+        Float4Vector vv = vector(alloc, v);
         Float4Vector ov = new Float4Vector("out", alloc)) {
       ov.allocateNew(b * h * n * d);
       Dims dims = Dims.of(b, n, m);
@@ -68,13 +69,7 @@ final class Demo {
     }
   }
 
-  private static Float4Vector vector(BufferAllocator a, String name, float[] data) {
-    Float4Vector v = new Float4Vector(name, a);
-    v.allocateNew(data.length);
-    for (int i = 0; i < data.length; i++) {
-      v.set(i, data[i]);
-    }
-    v.setValueCount(data.length);
-    return v;
+  private static Float4Vector vector(BufferAllocator a, float[] data) {
+    return (Float4Vector) ArrowTensorFile.TensorData.ofFloats(a, new long[] {data.length}, data).vector();
   }
 }
