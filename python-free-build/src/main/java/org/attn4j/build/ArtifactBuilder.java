@@ -36,6 +36,8 @@ public final class ArtifactBuilder {
   /** The name of the kernel function inside every artifact. */
   public static final String FUNCTION = "attn4j_kernel";
   private static final String LIBRARY = "kernel.so";
+  /** The lowered TensorIR of the kernel, written beside the library for inspection (not verified). */
+  public static final String LOWERED = "lowered.tir";
 
   private ArtifactBuilder() {}
 
@@ -55,8 +57,10 @@ public final class ArtifactBuilder {
     boolean hit = c.hit();
     Path dst = outDir.resolve(request.getName());
     Files.createDirectories(dst);
-    for (String f : new String[] {LIBRARY, Manifest.FILE_NAME}) {
-      Files.copy(cached.resolve(f), dst.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    for (String f : new String[] {LIBRARY, Manifest.FILE_NAME, LOWERED}) {
+      if (Files.exists(cached.resolve(f))) {
+        Files.copy(cached.resolve(f), dst.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
     }
     return new Built(dst, Manifest.read(dst), hit, (System.nanoTime() - t0) / 1e9);
   }
@@ -81,7 +85,7 @@ public final class ArtifactBuilder {
     Path tmp = Files.createDirectories(dir.getParent()).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
     Files.createDirectories(tmp);
     try {
-      Manifest m = compile(request, tmp.resolve(LIBRARY), progress);
+      Manifest m = compile(request, tmp, progress);
       Files.writeString(tmp.resolve(Manifest.FILE_NAME), m.toJson());
       try {
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -98,7 +102,8 @@ public final class ArtifactBuilder {
     }
   }
 
-  private static Manifest compile(ArtifactRequest r, Path library, Progress progress) throws IOException {
+  private static Manifest compile(ArtifactRequest r, Path dir, Progress progress) throws IOException {
+    Path library = dir.resolve(LIBRARY);
     AttentionSpec spec = r.spec();
     // One compiler per process: TVM's GPU build whenever nvcc is there (it also does CPU codegen), so CPU and
     // CUDA artifacts can be built by the same process.
@@ -106,7 +111,9 @@ public final class ArtifactBuilder {
         || r.target().getKind() == org.attn4j.schedules.TargetKind.CUDA);
     try (Te te = Te.create()) {
       AttentionGraph g = ScaledDotProduct.define(te, spec);
-      KernelCompiler.compile(te, g, r.schedule(), r.target(), FUNCTION, library, progress);
+      KernelCompiler.Compiled c = KernelCompiler.compile(te, g, r.schedule(), r.target(), FUNCTION, library,
+          progress);
+      Files.writeString(dir.resolve(LOWERED), c.loweredScript());
       return manifest(r, g, AttentionKernel.sha256(library));
     } catch (TvmException e) {
       throw new Attn4jException("building " + r.getName() + " (" + spec.getName() + " for " + r.target()
@@ -148,6 +155,29 @@ public final class ArtifactBuilder {
         KernelCompiler.ARGUMENT_ALIGNMENT, LIBRARY, sha);
   }
 
+  /**
+   * A hash of the bytecode that decides what an artifact contains (the compute, the schedule, the compiler
+   * driver), so that a changed schedule or compute is never served from the cache under unchanged parameters.
+   */
+  static String codeFingerprint(Class<?> schedule) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Class<?> c : new Class<?>[] {schedule, ScaledDotProduct.class, AttentionSpec.class,
+          org.attn4j.attention.Slots.class, KernelCompiler.class, Te.class, org.attn4j.te.Schedule.class,
+          org.attn4j.te.LoopNest.class,
+          org.attn4j.te.Expr.class}) {
+        try (java.io.InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
+          if (in != null) {
+            md.update(in.readAllBytes());
+          }
+        }
+      }
+      return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+    } catch (NoSuchAlgorithmException | IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static String cacheKey(ArtifactRequest r) {
     StringBuilder sb = new StringBuilder();
     sb.append(VERSION).append('|').append(Manifest.TVM_VERSION).append('|').append(r.spec().getName())
@@ -155,6 +185,7 @@ public final class ArtifactBuilder {
         .append(r.schedule().getName()).append(r.schedule().getParameters()).append('|');
     r.bounds().forEach((k, v) -> sb.append(k).append(v[0]).append(':').append(v[1]).append(','));
     sb.append("|align").append(KernelCompiler.ARGUMENT_ALIGNMENT);
+    sb.append("|code").append(codeFingerprint(r.schedule().getClass()));
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
           .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));

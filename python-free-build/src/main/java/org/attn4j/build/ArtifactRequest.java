@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.schedules.AttentionSchedule;
-import org.attn4j.schedules.CpuBlockedSchedule;
+import org.attn4j.schedules.CpuFlashSchedule;
 import org.attn4j.schedules.GenericSchedule;
 import org.attn4j.schedules.TargetKind;
 
@@ -28,9 +28,14 @@ public record ArtifactRequest(AttentionSpec spec, BuildTarget target, AttentionS
     return b;
   }
 
-  /** The default schedule of a target: {@code cpu-blocked} on CPU, {@code generic} on CUDA. */
+  /**
+   * The default schedule of a target: {@code cpu-flash} on CPU (tiles for AVX-512 at level x86-64-v4, AVX2
+   * below), {@code generic} on CUDA.
+   */
   public static AttentionSchedule defaultSchedule(BuildTarget target) {
-    return target.getKind() == TargetKind.CPU ? new CpuBlockedSchedule() : new GenericSchedule(TargetKind.CUDA);
+    return target.getKind() == TargetKind.CPU
+        ? CpuFlashSchedule.forVectorWidth(target.getLevel().equals("x86-64-v4") ? 16 : 8)
+        : new GenericSchedule(TargetKind.CUDA);
   }
 
   /** A request with the default schedule and bounds. */

@@ -46,11 +46,17 @@ public final class KernelCompiler {
     TvmNatives.ensureCompiler(target.getKind() == TargetKind.CUDA);
     ObjectScope s = te.scope();
     progress.step("create TensorIR");
-    TvmObject mod = primModule(te, graph.getArguments(), functionName);
-    progress.step("schedule " + schedule.getName());
-    Schedule sch = Schedule.create(s, mod);
-    schedule.apply(sch, graph);
-    mod = sch.getMod();
+    TvmObject mod;
+    if (schedule.buildsLoopNest()) {
+      progress.step("loop nest " + schedule.getName());
+      mod = module(s, schedule.buildFunction(te, graph, functionName));
+    } else {
+      mod = primModule(te, graph.getArguments(), functionName);
+      progress.step("schedule " + schedule.getName());
+      Schedule sch = Schedule.create(s, mod);
+      schedule.apply(sch, graph);
+      mod = sch.getMod();
+    }
     mod = relaxAlignment(s, mod, ARGUMENT_ALIGNMENT);
     TvmObject tgt = target.toTvm(s);
     if (schedule.needsDefaultGpuBinding()) {
@@ -106,6 +112,11 @@ public final class KernelCompiler {
     Object[] nodes = args.stream().map(Tensor::getNode).toArray();
     TvmObject func = s.obj("te.CreatePrimFunc", s.obj("runtime.Array", nodes), "int64");
     func = s.obj("ir.BaseFuncWithAttr", func, "global_symbol", name);
+    return module(s, func);
+  }
+
+  /** An IRModule holding {@code func} as {@code main}. */
+  static TvmObject module(ObjectScope s, TvmObject func) {
     TvmObject gv = s.obj("ir.GlobalVar", "main", null);
     return s.obj("ir.IRModule", s.obj("runtime.Map", gv, func), s.obj("runtime.Map"), null, s.obj("runtime.Map"));
   }

@@ -22,7 +22,7 @@ import org.attn4j.reference.Tolerances;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Dims;
 import org.attn4j.schedules.AttentionSchedule;
-import org.attn4j.schedules.CpuBlockedSchedule;
+import org.attn4j.schedules.CpuFlashSchedule;
 import org.attn4j.schedules.GenericSchedule;
 import org.attn4j.schedules.TargetKind;
 import org.junit.jupiter.api.AfterEach;
@@ -79,7 +79,8 @@ class CoreConformanceTest {
     List<Arguments> out = new ArrayList<>();
     for (Case k : c) {
       out.add(Arguments.of(k, new GenericSchedule(TargetKind.CPU)));
-      out.add(Arguments.of(k, new CpuBlockedSchedule()));
+      out.add(Arguments.of(k, CpuFlashSchedule.forVectorWidth(16)));
+      out.add(Arguments.of(k, CpuFlashSchedule.forVectorWidth(8)));
     }
     return out.stream();
   }

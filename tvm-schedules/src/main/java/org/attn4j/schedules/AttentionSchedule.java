@@ -9,7 +9,7 @@ import org.attn4j.te.Schedule;
  * artifact's manifest) and the transformation itself. Implementations are immutable.
  */
 public interface AttentionSchedule {
-  /** A stable name, e.g. {@code cpu-blocked}. */
+  /** A stable name, e.g. {@code cpu-flash}. */
   String getName();
 
   /** The target family this schedule is for. */
@@ -31,6 +31,22 @@ public interface AttentionSchedule {
    * for the loops this schedule leaves unbound.
    */
   default boolean needsDefaultGpuBinding() {
-    return getTargetKind() == TargetKind.CUDA;
+    return getTargetKind() == TargetKind.CUDA && !buildsLoopNest();
+  }
+
+  /**
+   * Whether this schedule writes the kernel as an explicit loop nest ({@link #buildFunction}) instead of
+   * transforming the TensorIR of the compute ({@link #apply}).
+   */
+  default boolean buildsLoopNest() {
+    return false;
+  }
+
+  /**
+   * The kernel as a TIR function named {@code name}, with the arguments of {@link AttentionGraph#getArguments()}
+   * in order, for schedules that {@link #buildsLoopNest()}.
+   */
+  default org.attn4j.tvm.TvmObject buildFunction(org.attn4j.te.Te te, AttentionGraph graph, String name) {
+    throw new UnsupportedOperationException(getName() + " transforms the compute's TensorIR");
   }
 }

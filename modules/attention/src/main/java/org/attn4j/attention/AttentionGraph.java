@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * @param keyLengths {@code [b]} int32, when the spec has key lengths
  * @param out {@code [b, h, n, d]}
  * @param lse {@code [b, h, n]} float32, when the spec asks for it
+ * @param slots the variant's hooks, for schedules that build the kernel as a loop nest
  */
 public record AttentionGraph(
     AttentionSpec spec,
@@ -31,7 +32,8 @@ public record AttentionGraph(
     Tensor v,
     @Nullable Tensor keyLengths,
     Tensor out,
-    @Nullable Tensor lse) {
+    @Nullable Tensor lse,
+    Slots slots) {
 
   /** Inputs then outputs, in the kernel's argument order. */
   public List<Tensor> getArguments() {

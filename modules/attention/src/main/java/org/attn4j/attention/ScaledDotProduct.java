@@ -93,7 +93,7 @@ public final class ScaledDotProduct {
         return te.select(sum.gt(0.0), mx.get(bb, hh, i).plus(te.log(sum)), te.f32(Double.NEGATIVE_INFINITY));
       });
     }
-    return new AttentionGraph(spec, b, n, m, q, k, v, lens, o, lse);
+    return new AttentionGraph(spec, b, n, m, q, k, v, lens, o, lse, slots);
   }
 
   private static Expr kvHead(Te te, AttentionSpec spec, Var hh) {

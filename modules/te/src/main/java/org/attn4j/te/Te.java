@@ -97,6 +97,16 @@ public final class Te implements AutoCloseable {
     return new Var(this, scope.obj("tir.SizeVar", name, "int32", null), DType.INT32, name);
   }
 
+  /** A symbolic, non-negative dimension of integer type {@code dtype}. */
+  public Var sizeVar(String name, DType dtype) {
+    return new Var(this, scope.obj("tir.SizeVar", name, dtype.getTvmName(), null), dtype, name);
+  }
+
+  /** A free variable of integer or float type (index maps, let bindings). */
+  public Var var(String name, DType dtype) {
+    return new Var(this, scope.obj("tir.Var", name, dtype.getTvmName(), null), dtype, name);
+  }
+
   private Expr dim(Object d) {
     if (d instanceof Expr e) {
       return e;
@@ -224,6 +234,11 @@ public final class Te implements AutoCloseable {
   /** Elementwise minimum of two expressions. */
   public Expr minimum(Expr a, Expr b) {
     return op("tir._OpMin", a, b);
+  }
+
+  /** {@code body} with {@code var} bound to {@code value}. */
+  public Expr let(Var var, Expr value, Expr body) {
+    return wrap(scope.obj("tir.Let", var.node, value.node, body.node, null), body.getDtype());
   }
 
   /** {@code cond ? a : b}, both sides evaluated (cheap, vectorisable). */
