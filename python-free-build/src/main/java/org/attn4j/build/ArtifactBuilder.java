@@ -166,15 +166,24 @@ public final class ArtifactBuilder {
           org.attn4j.attention.Slots.class, KernelCompiler.class, Te.class, org.attn4j.te.Schedule.class,
           org.attn4j.te.LoopNest.class,
           org.attn4j.te.Expr.class}) {
-        try (java.io.InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
-          if (in != null) {
-            md.update(in.readAllBytes());
-          }
-        }
+        digestClass(md, c);
       }
       return HexFormat.of().formatHex(md.digest()).substring(0, 16);
     } catch (NoSuchAlgorithmException | IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Adds the bytecode of {@code c} and of its nested classes (e.g. a schedule's kernel writer). */
+  private static void digestClass(MessageDigest md, Class<?> c) throws IOException {
+    String file = c.getName().substring(c.getName().lastIndexOf('.') + 1) + ".class";
+    try (java.io.InputStream in = c.getResourceAsStream(file)) {
+      if (in != null) {
+        md.update(in.readAllBytes());
+      }
+    }
+    for (Class<?> nested : c.getDeclaredClasses()) {
+      digestClass(md, nested);
     }
   }
 

@@ -23,54 +23,56 @@ import org.attn4j.tvm.TvmObject;
  *
  * <p>Work items are {@code (b, h, query block)} triples of {@code qBlock} rows, spread over the thread pool (the
  * blocks of one head are visited in a zig-zag order so that causal work is balanced between threads). A work
- * item walks the keys in tiles of {@code kBlock}: the key tile is packed transposed ({@code [d, kBlock]}), the
- * score tile {@code S = Q·Kᵀ} ({@code qBlock × kBlock}, in L1/L2) is computed by a register-blocked micro-kernel
- * ({@code microRows} rows × {@code 2·vectorWidth} keys of accumulators) vectorised along the keys, scaled, passed
- * through the variant's score and mask slots and masked; an online softmax keeps each row's running max and
- * sum (vectorised max/sum reductions, vectorised exp) and rescales the row's output accumulator; the
- * probabilities are multiplied into {@code V} by a second micro-kernel vectorised along {@code d}. Nothing of
- * size {@code n × m} is ever materialised and nothing is allocated per call (tiles live on the worker's stack).
+ * item first packs its queries transposed and pre-scaled ({@code qt = τ·Qᵀ}, {@code [d, qBlock]}), then walks
+ * the keys in tiles of {@code kBlock}. Per tile: the transposed score tile {@code Sᵀ = K·qt}
+ * ({@code kBlock × qBlock}, in L1) comes from a register-blocked micro-kernel ({@code microKeys} keys ×
+ * {@code 2·vectorWidth} rows of accumulators, keys broadcast from K in place, so K is never repacked); the
+ * variant's score and mask slots and the masks are applied; the online softmax (running max and sum per row,
+ * vectorised exp) is vectorised across rows, so its reductions over keys are vertical vector operations; the
+ * row accumulators are rescaled and {@code P·V} is added by a second micro-kernel vectorised along {@code d}.
+ * Nothing of size {@code n × m} is ever materialised and nothing is allocated per call (tiles live on the
+ * worker's stack).
  *
  * <p>Skipping: with right-aligned causal masking a query block stops at its last visible key (whole tiles above
  * the diagonal are never visited); with key lengths, at the row's length. Only tiles that straddle a boundary
  * pay for the element mask.
  *
  * <p>Parameters (recorded in the manifest): {@code qBlock}, {@code kBlock}, {@code vectorWidth} (floats per SIMD
- * register: 16 for AVX-512, 8 for AVX2), {@code microRows}.
+ * register: 16 for AVX-512, 8 for AVX2), {@code microKeys}.
  */
 public final class CpuFlashSchedule implements AttentionSchedule {
   private static final int ALIGN = 16;
   private final int qBlock;
   private final int kBlock;
   private final int vectorWidth;
-  private final int microRows;
+  private final int microKeys;
 
   /**
    * The schedule with explicit tile sizes.
    *
    * @throws IllegalArgumentException if a size is not positive, {@code vectorWidth} is not a power of two,
-   *     {@code kBlock} is not a multiple of {@code 2·vectorWidth} or {@code qBlock} of {@code microRows}
+   *     {@code kBlock} is not a multiple of {@code 2·vectorWidth} or {@code qBlock} of {@code microKeys}
    */
-  public CpuFlashSchedule(int qBlock, int kBlock, int vectorWidth, int microRows) {
-    if (qBlock < 1 || kBlock < 1 || microRows < 1 || vectorWidth < 1 || Integer.bitCount(vectorWidth) != 1) {
+  public CpuFlashSchedule(int qBlock, int kBlock, int vectorWidth, int microKeys) {
+    if (qBlock < 1 || kBlock < 1 || microKeys < 1 || vectorWidth < 1 || Integer.bitCount(vectorWidth) != 1) {
       throw new IllegalArgumentException("tile sizes: expected positive values and a power-of-two vector width,"
-          + " got qBlock=" + qBlock + " kBlock=" + kBlock + " vectorWidth=" + vectorWidth + " microRows="
-          + microRows);
+          + " got qBlock=" + qBlock + " kBlock=" + kBlock + " vectorWidth=" + vectorWidth + " microKeys="
+          + microKeys);
     }
-    if (kBlock % (2 * vectorWidth) != 0 || qBlock % microRows != 0) {
-      throw new IllegalArgumentException("tile sizes: expected kBlock % (2*vectorWidth) == 0 and qBlock % microRows"
-          + " == 0, got qBlock=" + qBlock + " kBlock=" + kBlock + " vectorWidth=" + vectorWidth + " microRows="
-          + microRows);
+    if (qBlock % (2 * vectorWidth) != 0 || kBlock % microKeys != 0) {
+      throw new IllegalArgumentException("tile sizes: expected qBlock % (2*vectorWidth) == 0 and kBlock % microKeys"
+          + " == 0, got qBlock=" + qBlock + " kBlock=" + kBlock + " vectorWidth=" + vectorWidth + " microKeys="
+          + microKeys);
     }
     this.qBlock = qBlock;
     this.kBlock = kBlock;
     this.vectorWidth = vectorWidth;
-    this.microRows = microRows;
+    this.microKeys = microKeys;
   }
 
   /** Default tile sizes for a SIMD width of {@code vectorWidth} floats (16: AVX-512, 8: AVX2). */
   public static CpuFlashSchedule forVectorWidth(int vectorWidth) {
-    return vectorWidth >= 16 ? new CpuFlashSchedule(32, 64, 16, 8) : new CpuFlashSchedule(32, 64, 8, 4);
+    return vectorWidth >= 16 ? new CpuFlashSchedule(64, 96, 16, 12) : new CpuFlashSchedule(32, 48, 8, 6);
   }
 
   @Override
@@ -89,7 +91,7 @@ public final class CpuFlashSchedule implements AttentionSchedule {
     p.put("qBlock", qBlock);
     p.put("kBlock", kBlock);
     p.put("vectorWidth", vectorWidth);
-    p.put("microRows", microRows);
+    p.put("microKeys", microKeys);
     return p;
   }
 
@@ -163,24 +165,32 @@ public final class CpuFlashSchedule implements AttentionSchedule {
           end = te.minimum(end, lens.get(bb).cast(DType.INT64));
         }
         Var kEnd = ln.let("k_end", te.maximum(end, c64(0)));
-        Buf s = ln.allocate("s_tile", DType.FLOAT32, (long) qBlock * kBlock, "local");
-        Buf kt = ln.allocate("kt_tile", DType.FLOAT32, (long) d * kBlock, "local");
+        Buf qt = ln.allocate("qt", DType.FLOAT32, (long) d * qBlock, "local");
+        Buf st = ln.allocate("st", DType.FLOAT32, (long) kBlock * qBlock, "local");
         Buf mx = ln.allocate("row_max", DType.FLOAT32, qBlock, "local");
+        Buf mNew = ln.allocate("row_max_new", DType.FLOAT32, qBlock, "local");
+        Buf alpha = ln.allocate("row_scale", DType.FLOAT32, qBlock, "local");
         Buf sum = ln.allocate("row_sum", DType.FLOAT32, qBlock, "local");
         Buf acc = ln.allocate("acc", DType.FLOAT32, (long) qBlock * d, "local");
-        Buf red = ln.allocate("red", DType.FLOAT32, vectorWidth, "local");
-        ln.loop("r", qBlock, Kind.SERIAL, r -> {
+        ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
           ln.store(mx, low, r);
           ln.store(sum, te.f32(0), r);
-          ln.loop("c", d, Kind.VECTORIZED, c -> ln.store(acc, te.f32(0), r.times(c64(d)).plus(c)));
         });
+        ln.loop("r", qBlock, Kind.SERIAL, r ->
+            ln.loop("c", d, Kind.VECTORIZED, c -> ln.store(acc, te.f32(0), r.times(c64(d)).plus(c))));
+        // qt[c, r] = τ·q[i0 + r, c]: the block's queries, transposed once per work item (rows past n repeat
+        // the last row; their results are never stored)
+        ln.loop("c", d, Kind.SERIAL, c -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+          Expr row = te.minimum(i0.plus(r), n.minus(c64(1)));
+          ln.store(qt, q.get(bb, hh, row, c).cast(DType.FLOAT32).times(spec.getScale()),
+              c.times(c64(qBlock)).plus(r));
+        }));
         Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock));
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
           Var j0 = ln.let("j0", jo.times(c64(kBlock)));
-          packKeys(k, kt, bb, kh, j0);
-          scores(q, kt, s, bb, hh, i0);
-          softmax(s, mx, sum, acc, red, bb, hh, i0, j0, kEnd);
-          accumulate(v, s, acc, bb, kh, j0, kEnd);
+          scores(k, qt, st, bb, kh, j0);
+          softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd);
+          accumulate(v, st, acc, bb, kh, j0, kEnd);
         });
         epilogue(out, lse, mx, sum, acc, bb, hh, i0);
       });
@@ -195,98 +205,84 @@ public final class CpuFlashSchedule implements AttentionSchedule {
       return spec.getHeadMapping() == HeadMapping.TILED ? hh.rem(hKv) : hh.div(c64(h / hKv));
     }
 
-    /** kt[c, jj] = k[bb, kh, j0 + jj, c]; keys past m read the last key (masked later). */
-    private void packKeys(Buf k, Buf kt, Var bb, Var kh, Var j0) {
+    /**
+     * st[jj, r] = k[j0 + jj]·qt[:, r] (the transposed score tile), {@code microKeys} keys × {@code 2·vectorWidth}
+     * rows of accumulators at a time; keys past m read the last key (masked later).
+     */
+    private void scores(Buf k, Buf qt, Buf st, Var bb, Var kh, Var j0) {
+      int mr = 2 * vectorWidth;
+      ln.loop("kb", kBlock / microKeys, Kind.SERIAL, kb -> ln.loop("rb", qBlock / mr, Kind.SERIAL, rb -> {
+        Buf sacc = ln.allocate("s_acc", DType.FLOAT32, (long) microKeys * mr, "local");
+        ln.loop("ki", microKeys, Kind.UNROLLED, ki ->
+            ln.loop("u", mr, Kind.VECTORIZED, u -> ln.store(sacc, te.f32(0), ki.times(c64(mr)).plus(u))));
+        ln.loop("c", d, Kind.SERIAL, c -> ln.loop("ki", microKeys, Kind.UNROLLED, ki -> {
+          Expr key = te.minimum(j0.plus(kb.times(c64(microKeys))).plus(ki), m.minus(c64(1)));
+          Expr kv = k.get(bb, kh, key, c).cast(DType.FLOAT32);
+          ln.loop("u", mr, Kind.VECTORIZED, u -> {
+            Expr at = ki.times(c64(mr)).plus(u);
+            ln.store(sacc, sacc.get(at).plus(kv.times(qt.get(c.times(c64(qBlock)).plus(rb.times(c64(mr))).plus(u)))),
+                at);
+          });
+        }));
+        ln.loop("ki", microKeys, Kind.UNROLLED, ki -> ln.loop("u", mr, Kind.VECTORIZED, u -> ln.store(st,
+            sacc.get(ki.times(c64(mr)).plus(u)),
+            kb.times(c64(microKeys)).plus(ki).times(c64(qBlock)).plus(rb.times(c64(mr))).plus(u))));
+      }));
+    }
+
+    /**
+     * Score slot and mask, then the online softmax update, all vectorised across the block's rows (the
+     * reductions over keys are vertical).
+     */
+    private void softmax(Buf st, Buf mx, Buf mNew, Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
+        Var kEnd) {
+      ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
       ln.loop("jj", kBlock, Kind.SERIAL, jj -> {
-        Expr j = te.minimum(j0.plus(jj), m.minus(c64(1)));
-        ln.loop("c", d, Kind.SERIAL, c ->
-            ln.store(kt, k.get(bb, kh, j, c).cast(DType.FLOAT32), c.times(c64(kBlock)).plus(jj)));
-      });
-    }
-
-    /** s[r, jj] = q[i0 + r]·k[j0 + jj], microRows × 2·vectorWidth accumulators at a time. */
-    private void scores(Buf q, Buf kt, Buf s, Var bb, Var hh, Var i0) {
-      int mk = 2 * vectorWidth;
-      ln.loop("r0", qBlock / microRows, Kind.SERIAL, r0 -> {
-        Buf sacc = ln.allocate("s_acc", DType.FLOAT32, (long) microRows * mk, "local");
-        ln.loop("kb", kBlock / mk, Kind.SERIAL, kb -> {
-          ln.loop("ri", microRows, Kind.UNROLLED, ri ->
-              ln.loop("u", mk, Kind.VECTORIZED, u -> ln.store(sacc, te.f32(0), ri.times(c64(mk)).plus(u))));
-          ln.loop("c", d, Kind.SERIAL, c ->
-              ln.loop("ri", microRows, Kind.UNROLLED, ri -> {
-                Expr row = te.minimum(i0.plus(r0.times(c64(microRows))).plus(ri), n.minus(c64(1)));
-                Expr qv = q.get(bb, hh, row, c).cast(DType.FLOAT32);
-                ln.loop("u", mk, Kind.VECTORIZED, u -> {
-                  Expr at = ri.times(c64(mk)).plus(u);
-                  ln.store(sacc, sacc.get(at).plus(qv.times(kt.get(c.times(c64(kBlock)).plus(kb.times(c64(mk)))
-                      .plus(u)))), at);
-                });
-              }));
-          ln.loop("ri", microRows, Kind.UNROLLED, ri ->
-              ln.loop("u", mk, Kind.VECTORIZED, u -> ln.store(s,
-                  sacc.get(ri.times(c64(mk)).plus(u)),
-                  r0.times(c64(microRows)).plus(ri).times(c64(kBlock)).plus(kb.times(c64(mk))).plus(u))));
-        });
-      });
-    }
-
-    /** Scale, score slot, mask, then the online softmax update of each row. */
-    private void softmax(Buf s, Buf mx, Buf sum, Buf acc, Buf red, Var bb, Var hh, Var i0, Var j0, Var kEnd) {
-      ln.loop("r", qBlock, Kind.SERIAL, r -> {
-        Var i = ln.let("i", i0.plus(r));
-        Expr rowBase = r.times(c64(kBlock));
-        ln.loop("u", kBlock, Kind.VECTORIZED, u -> {
-          Expr j = j0.plus(u);
-          Expr logit = s.get(rowBase.plus(u)).times(spec.getScale());
-          Var jv = te.var("j", DType.INT64);
+        Var j = ln.let("j", j0.plus(jj));
+        ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+          Expr at = jj.times(c64(qBlock)).plus(r);
+          Expr logit = st.get(at);
+          Var iv = te.var("i", DType.INT64);
+          Expr i = i0.plus(r);
           if (slots.scoreMod() != null) {
-            logit = bind(slots.scoreMod().apply(logit, bb, hh, i, jv), jv, j);
+            logit = te.let(iv, i, slots.scoreMod().apply(logit, bb, hh, iv, j));
           }
           Expr visible = j.lt(kEnd);
           if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
             visible = visible.and(j.le(i.plus(m).minus(n)));
           }
           if (slots.maskMod() != null) {
-            visible = visible.and(bind(slots.maskMod().apply(bb, hh, i, jv), jv, j));
+            visible = visible.and(te.let(iv, i, slots.maskMod().apply(bb, hh, iv, j)));
           }
-          ln.store(s, te.select(visible, logit, low), rowBase.plus(u));
+          // bound once: the max below must read the masked value, not reload the tile
+          Var sv = ln.let("sv", te.select(visible, logit, low));
+          ln.store(st, sv, at);
+          ln.store(mNew, te.maximum(mNew.get(r), sv), r);
         });
-        reduceRow(s, red, rowBase, true);
-        Var mNew = ln.let("m_new", te.maximum(mx.get(r), red.get(c64(0))));
-        Var alpha = ln.let("alpha", te.exp(mx.get(r).minus(mNew)));
-        ln.loop("u", kBlock, Kind.VECTORIZED, u -> {
-          Expr x = s.get(rowBase.plus(u));
-          ln.store(s, te.select(x.gt(low), te.exp(x.minus(mNew)), te.f32(0)), rowBase.plus(u));
-        });
-        reduceRow(s, red, rowBase, false);
-        ln.store(sum, sum.get(r).times(alpha).plus(red.get(c64(0))), r);
-        ln.store(mx, mNew, r);
+      });
+      ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+        ln.store(alpha, te.exp(mx.get(r).minus(mNew.get(r))), r);
+        ln.store(sum, sum.get(r).times(alpha.get(r)), r);
+        ln.store(mx, mNew.get(r), r);
+      });
+      ln.loop("jj", kBlock, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+        Expr at = jj.times(c64(qBlock)).plus(r);
+        Expr x = st.get(at);
+        Var p = ln.let("p", te.select(x.gt(low), te.exp(x.minus(mNew.get(r))), te.f32(0)));
+        ln.store(st, p, at);
+        ln.store(sum, sum.get(r).plus(p), r);
+      }));
+      ln.loop("r", qBlock, Kind.SERIAL, r -> {
+        Expr a = alpha.get(r);
         ln.loop("c", d, Kind.VECTORIZED, c -> {
           Expr at = r.times(c64(d)).plus(c);
-          ln.store(acc, acc.get(at).times(alpha), at);
+          ln.store(acc, acc.get(at).times(a), at);
         });
       });
     }
 
-    /** red[0] = max (or sum) of s[rowBase : rowBase + kBlock], vector lanes first, then a halving tree. */
-    private void reduceRow(Buf s, Buf red, Expr rowBase, boolean max) {
-      ln.loop("u", vectorWidth, Kind.VECTORIZED, u -> ln.store(red, max ? low : te.f32(0), u));
-      ln.loop("w", kBlock / vectorWidth, Kind.SERIAL, w ->
-          ln.loop("u", vectorWidth, Kind.VECTORIZED, u -> {
-            Expr x = s.get(rowBase.plus(w.times(c64(vectorWidth))).plus(u));
-            ln.store(red, max ? te.maximum(red.get(u), x) : red.get(u).plus(x), u);
-          }));
-      for (int half = vectorWidth / 2; half >= 1; half /= 2) {
-        int hf = half;
-        ln.loop("u", hf, hf > 1 ? Kind.VECTORIZED : Kind.SERIAL, u -> {
-          Expr x = red.get(u.plus(c64(hf)));
-          ln.store(red, max ? te.maximum(red.get(u), x) : red.get(u).plus(x), u);
-        });
-      }
-    }
-
-    /** acc[r, :] += Σ_jj s[r, jj] · v[j0 + jj, :], a few rows × d of accumulators at a time. */
-    private void accumulate(Buf v, Buf s, Buf acc, Var bb, Var kh, Var j0, Var kEnd) {
+    /** acc[r, :] += Σ_jj st[jj, r] · v[j0 + jj, :], a few rows × d of accumulators at a time. */
+    private void accumulate(Buf v, Buf st, Buf acc, Var bb, Var kh, Var j0, Var kEnd) {
       int rows = pvRows();
       Expr keys = te.minimum(c64(kBlock), kEnd.minus(j0));
       ln.loop("r0", qBlock / rows, Kind.SERIAL, r0 -> {
@@ -295,7 +291,7 @@ public final class CpuFlashSchedule implements AttentionSchedule {
         ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", d, Kind.VECTORIZED, c ->
             ln.store(a, acc.get(row0.plus(ri).times(c64(d)).plus(c)), ri.times(c64(d)).plus(c))));
         ln.loop("jj", keys, Kind.SERIAL, jj -> ln.loop("ri", rows, Kind.UNROLLED, ri -> {
-          Expr p = s.get(row0.plus(ri).times(c64(kBlock)).plus(jj));
+          Expr p = st.get(jj.times(c64(qBlock)).plus(row0).plus(ri));
           ln.loop("c", d, Kind.VECTORIZED, c -> {
             Expr at = ri.times(c64(d)).plus(c);
             ln.store(a, a.get(at).plus(p.times(v.get(bb, kh, j0.plus(jj), c).cast(DType.FLOAT32))), at);
@@ -326,11 +322,6 @@ public final class CpuFlashSchedule implements AttentionSchedule {
               bb, hh, i0.plus(r));
         }
       });
-    }
-
-    /** {@code e} with {@code var} replaced by {@code value}. */
-    private Expr bind(Expr e, Var var, Expr value) {
-      return te.let(var, value, e);
     }
   }
 }
