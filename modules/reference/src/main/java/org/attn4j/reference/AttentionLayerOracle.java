@@ -83,7 +83,10 @@ public final class AttentionLayerOracle {
     for (int t = 0; t < tokens; t++) {
       double gate = 1;
       if (z != null && layer.gate != null) {
-        Checks.length("x0", "b*n*dim", (long) tokens * dim, Objects.requireNonNull(x0, "x0 (read by the gate)"));
+        if (x0 == null) {
+          throw new IllegalArgumentException("x0: expected [b, n, dim] (read by the condition gate), got null");
+        }
+        Checks.length("x0", "b*n*dim", (long) tokens * dim, x0);
         gate = Checks.sigmoid(Checks.dot(layer.gate, 0, x0, t * dim, dim));
       }
       for (int c = 0; c < dim; c++) {

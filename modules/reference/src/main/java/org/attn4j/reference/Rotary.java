@@ -159,7 +159,7 @@ public final class Rotary {
     if (k < 0 || k >= dim / 2) {
       throw new IllegalArgumentException("k = " + k + " is outside [0, r/2 = " + dim / 2 + ")");
     }
-    return (float) (position * inverseFrequencies[k]) / (float) interpolation;
+    return position * inverseFrequencies[k] / (float) interpolation;
   }
 
   /**
