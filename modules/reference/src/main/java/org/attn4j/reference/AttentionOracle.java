@@ -35,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  * aggregate, zero empty rows. Layouts as {@link CoreAttentionOracle}: {@code q, out [b, h, n, d]}, {@code k, v
  * [b, h_kv, m, d]}, {@code lse [b, h, n]}, row-major BHSD.
  *
- * <p>Example: rotary self-attention with ALiBi-free sliding window and a sink per head.
+ * <p>Example: rotary self-attention with a causal sliding window and a sink per head.
  * <pre>{@code
  * Options o = Options.builder().shape(1, 4, 2, 16, 16, 32).causal(Causal.BOTTOM_RIGHT).build();
  * AttentionOracle.Spec spec = AttentionOracle.Spec.builder(o)

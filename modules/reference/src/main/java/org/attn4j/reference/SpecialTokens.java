@@ -18,7 +18,8 @@ public final class SpecialTokens {
     /**
      * Logit {@code (i, j)} uses the raw {@code q_i · k_j} when query {@code i} or key {@code j} is special and the
      * rotated one otherwise (x-transformers issue 249): only the first {@code S} rows and columns differ from
-     * {@link #ROTATE_ALL}.
+     * {@link #ROTATE_ALL}. A special query also uses its raw vector against learned memory keys (which are never
+     * rotated); CoPE reads the rotated query.
      */
     PAIRWISE_EXEMPT,
     /** All special tokens rotate with one given position. */
