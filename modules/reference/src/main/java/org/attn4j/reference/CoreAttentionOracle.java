@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  * A row with no visible key ({@code V(i)} empty) outputs zeros, never NaN, and {@code lse_i = -Infinity}.
  *
+ * <p>This is {@link AttentionOracle} with every variant slot at its default, and delegates to it.
+ *
  * <p>Tensors are row-major {@code float[]} in the {@code BHSD} layout: {@code q} and {@code out} are
  * {@code [b, h, n, d]}, {@code k} and {@code v} are {@code [b, h_kv, m, d]} and {@code lse} is {@code [b, h, n]};
  * element {@code q[bi, hh, i, c]} is at {@code ((bi * h + hh) * n + i) * d + c}. Inputs are read as given (no
@@ -57,92 +59,7 @@ public final class CoreAttentionOracle {
    */
   public static void run(
       Options o, float[] q, float[] k, float[] v, float[] out, float @Nullable [] lse) {
-    Objects.requireNonNull(o, "o");
-    checkLength("q", "b*h*n*d", o.getQSize(), Objects.requireNonNull(q, "q"));
-    checkLength("k", "b*h_kv*m*d", o.getKvSize(), Objects.requireNonNull(k, "k"));
-    checkLength("v", "b*h_kv*m*d", o.getKvSize(), Objects.requireNonNull(v, "v"));
-    checkLength("out", "b*h*n*d", o.getQSize(), Objects.requireNonNull(out, "out"));
-    checkDistinct("out", out, "q", q);
-    checkDistinct("out", out, "k", k);
-    checkDistinct("out", out, "v", v);
-    if (lse != null) {
-      checkLength("lse", "b*h*n", o.getLseSize(), lse);
-      checkDistinct("lse", lse, "q", q);
-      checkDistinct("lse", lse, "k", k);
-      checkDistinct("lse", lse, "v", v);
-      checkDistinct("lse", lse, "out", out);
-    }
-
-    int b = o.getB();
-    int h = o.getH();
-    int hKv = o.getHKv();
-    int n = o.getN();
-    int m = o.getM();
-    int d = o.getD();
-    double scale = o.getScale();
-    double[] s = new double[m];
-    boolean[] visible = new boolean[m];
-    double[] acc = new double[d];
-    for (int bi = 0; bi < b; bi++) {
-      int keyLength = o.getKeyLength(bi);
-      for (int hh = 0; hh < h; hh++) {
-        int hk = o.kvHead(hh);
-        int kvBase = (bi * hKv + hk) * m * d;
-        for (int i = 0; i < n; i++) {
-          int qBase = ((bi * h + hh) * n + i) * d;
-          // (1) scores and mask: s_ij = scale * q_i . k_j, for the visible keys only.
-          double max = Double.NEGATIVE_INFINITY;
-          boolean any = false;
-          for (int j = 0; j < m; j++) {
-            visible[j] = j < keyLength && o.getCausal().isVisible(i, j, n, m);
-            if (!visible[j]) {
-              continue;
-            }
-            double dot = 0;
-            for (int c = 0; c < d; c++) {
-              dot += (double) q[qBase + c] * (double) k[kvBase + j * d + c];
-            }
-            s[j] = scale * dot;
-            // (2) row maximum, for a softmax that cannot overflow.
-            max = any ? Math.max(max, s[j]) : s[j];
-            any = true;
-          }
-          int outRow = ((bi * h + hh) * n + i);
-          if (!any) {
-            // (5) a row with no visible key: zeros, and the log of an empty sum.
-            Arrays.fill(out, outRow * d, outRow * d + d, 0f);
-            if (lse != null) {
-              lse[outRow] = Float.NEGATIVE_INFINITY;
-            }
-            continue;
-          }
-          // (3) normaliser: sum_j exp(s_ij - max).
-          double sum = 0;
-          for (int j = 0; j < m; j++) {
-            if (visible[j]) {
-              sum += Math.exp(s[j] - max);
-            }
-          }
-          // (4) aggregate: out_i = sum_j P_ij v_j with P_ij = exp(s_ij - max) / sum.
-          Arrays.fill(acc, 0);
-          for (int j = 0; j < m; j++) {
-            if (!visible[j]) {
-              continue;
-            }
-            double p = Math.exp(s[j] - max) / sum;
-            for (int c = 0; c < d; c++) {
-              acc[c] += p * v[kvBase + j * d + c];
-            }
-          }
-          for (int c = 0; c < d; c++) {
-            out[outRow * d + c] = (float) acc[c];
-          }
-          if (lse != null) {
-            lse[outRow] = (float) (max + Math.log(sum));
-          }
-        }
-      }
-    }
+    AttentionOracle.run(AttentionOracle.Spec.builder(Objects.requireNonNull(o, "o")).build(), q, k, v, out, lse);
   }
 
   /**
@@ -160,19 +77,6 @@ public final class CoreAttentionOracle {
     float[] out = new float[Objects.requireNonNull(o, "o").getQSize()];
     run(o, q, k, v, out, null);
     return out;
-  }
-
-  private static void checkLength(String name, String formula, int expected, float[] array) {
-    if (array.length != expected) {
-      throw new IllegalArgumentException(
-          name + ": expected " + formula + " = " + expected + " floats, got " + array.length);
-    }
-  }
-
-  private static void checkDistinct(String name, float[] array, String otherName, float[] other) {
-    if (array == other) {
-      throw new IllegalArgumentException(name + ": must not be the same array as " + otherName);
-    }
   }
 
   /**
