@@ -244,15 +244,16 @@ public final class CpuFlashSchedule implements AttentionSchedule {
           Expr logit = st.get(at);
           Var iv = te.var("i", DType.INT64);
           Expr i = i0.plus(r);
+          Expr pos = i.plus(m).minus(n); // slots see the query on the key axis (Slots)
           if (slots.scoreMod() != null) {
-            logit = te.let(iv, i, slots.scoreMod().apply(logit, bb, hh, iv, j));
+            logit = te.let(iv, pos, slots.scoreMod().apply(logit, bb, hh, iv, j));
           }
           Expr visible = j.lt(kEnd);
           if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
             visible = visible.and(j.le(i.plus(m).minus(n)));
           }
           if (slots.maskMod() != null) {
-            visible = visible.and(te.let(iv, i, slots.maskMod().apply(bb, hh, iv, j)));
+            visible = visible.and(te.let(iv, pos, slots.maskMod().apply(bb, hh, iv, j)));
           }
           // bound once: the max below must read the masked value, not reload the tile
           Var sv = ln.let("sv", te.select(visible, logit, low));

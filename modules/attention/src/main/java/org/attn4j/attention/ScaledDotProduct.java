@@ -59,7 +59,7 @@ public final class ScaledDotProduct {
     // the scale and score terms are applied where scores are read, so the reduction stays a pure dot product
     Index4 logit = (bb, hh, i, j) -> {
       Expr x = s.get(bb, hh, i, j).times(tau);
-      return slots.scoreMod() != null ? slots.scoreMod().apply(x, bb, hh, i, j) : x;
+      return slots.scoreMod() != null ? onKeyAxis(te, m, n, i, p -> slots.scoreMod().apply(x, bb, hh, p, j)) : x;
     };
     Mask visible = (bb, hh, i, j) -> visible(te, spec, slots, lens, n, m, bb, hh, i, j);
 
@@ -115,9 +115,18 @@ public final class ScaledDotProduct {
       ok = ok.and(j.lt(lens.get(bb)));
     }
     if (slots.maskMod() != null) {
-      ok = ok.and(slots.maskMod().apply(bb, hh, i, j));
+      ok = ok.and(onKeyAxis(te, m, n, i, p -> slots.maskMod().apply(bb, hh, p, j)));
     }
     return ok;
+  }
+
+  /**
+   * {@code slot(p)} with {@code p = i + (m - n)}: slots see the query's position on the key axis (right-aligned
+   * like the causal mask), see {@link Slots}.
+   */
+  static Expr onKeyAxis(Te te, Expr m, Expr n, Var i, java.util.function.Function<Var, Expr> slot) {
+    Var p = te.var("i_pos", i.getDtype());
+    return te.let(p, i.plus(m.minus(n)), slot.apply(p));
   }
 
   @FunctionalInterface

@@ -10,6 +10,11 @@ import org.jspecify.annotations.Nullable;
  * and the mask slot (4); the prologue, row-scan, normaliser and epilogue slots come with the variants that use
  * them.
  *
+ * <p>Indices seen by the slots: {@code b} the batch row, {@code h} the query head, {@code j} the key, and
+ * {@code i} the query's position on the key axis, {@code i = row + (m - n)} (right-aligned like the causal mask:
+ * {@code i == j} is the diagonal and a KV-cache step sees the same {@code i} as the full recompute, as in
+ * x-transformers' ALiBi). FlexAttention passes the raw row; the two agree when {@code n == m}.
+ *
  * @param scoreMod slot (3): {@code s'_ij = scoreMod(s_ij, b, h, i, j)}, applied after scaling; null = identity
  * @param maskMod slot (4): key {@code j} stays visible to query {@code i} only if {@code maskMod(b, h, i, j)};
  *     null = no extra mask
