@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.apache.arrow.memory.BoundsChecking;
 import org.attn4j.bench.Results.Check;
 import org.attn4j.bench.Results.Status;
@@ -47,6 +48,10 @@ public final class BenchMain {
    * @param args the options of {@link BenchOptions}
    */
   public static void main(String[] args) throws Exception {
+    if (java.util.Arrays.asList(args).contains("--help")) {
+      System.out.println(BenchOptions.USAGE);
+      return;
+    }
     BenchOptions o;
     try {
       o = BenchOptions.parse(args);
@@ -129,7 +134,8 @@ public final class BenchMain {
     List<String> ids = new ArrayList<>();
     try {
       for (Impl impl : o.impls()) {
-        AttentionPeer p = check(impl, s, t, o.out().resolve("work"), q, k, v, expected, r, log);
+        Path work = o.out().resolve("work");
+        AttentionPeer p = check(impl.getId(), () -> impl.create(s, t, work), s, t, q, k, v, expected, r, log);
         if (p != null) {
           peers.add(p);
           ids.add(impl.getId());
@@ -144,15 +150,18 @@ public final class BenchMain {
             x.impl(), x.bestMs(), x.medianMs(), x.gflopsMedian()));
   }
 
-  /** Creates and checks one implementation; returns it if it passed (caller closes), else records why and null. */
-  private static @org.jspecify.annotations.Nullable AttentionPeer check(Impl impl, Shape s, int t, Path work,
-      float[] q, float[] k, float[] v, float[] expected, Results r, PrintStream log) {
+  /**
+   * Creates and checks one implementation against {@code expected}; returns it if it passed (caller closes), else
+   * records why, closes it and returns null.
+   */
+  static @org.jspecify.annotations.Nullable AttentionPeer check(String id, Supplier<AttentionPeer> create, Shape s,
+      int t, float[] q, float[] k, float[] v, float[] expected, Results r, PrintStream log) {
     long t0 = System.nanoTime();
     AttentionPeer p;
     try {
-      p = impl.create(s, t, work);
+      p = create.get();
     } catch (RuntimeException | LinkageError e) {
-      record(r, t, s, impl, impl.getId(), Status.UNAVAILABLE, Double.NaN, Double.NaN, Double.NaN, message(e), log);
+      record(r, t, s, id, id, e instanceof IllegalArgumentException ? Status.UNSUPPORTED : Status.UNAVAILABLE, Double.NaN, Double.NaN, Double.NaN, message(e), log);
       return null;
     }
     double loadMs = (System.nanoTime() - t0) / 1e6;
@@ -163,21 +172,21 @@ public final class BenchMain {
       Comparison c = Tolerances.compare(out, expected);
       double bound = Tolerances.FP32.bound(c.getMaxAbsExpected());
       Status st = c.isWithin(Tolerances.FP32) ? Status.OK : Status.FAILED;
-      record(r, t, s, impl, p.name(), st, c.getMaxAbsError(), bound, loadMs, p.getNote(), log);
+      record(r, t, s, id, p.name(), st, c.getMaxAbsError(), bound, loadMs, p.getNote(), log);
       if (st == Status.OK) {
         return p;
       }
     } catch (RuntimeException e) {
-      record(r, t, s, impl, p.name(), Status.FAILED, Double.NaN, Double.NaN, loadMs, message(e), log);
+      record(r, t, s, id, p.name(), Status.FAILED, Double.NaN, Double.NaN, loadMs, message(e), log);
     }
     p.close();
     return null;
   }
 
-  private static void record(Results r, int t, Shape s, Impl impl, String name, Status st, double err, double bound,
+  private static void record(Results r, int t, Shape s, String id, String name, Status st, double err, double bound,
       double loadMs, String note, PrintStream log) {
-    r.checks.add(new Check(t, s.toString(), impl.getId(), name, st, err, bound, loadMs, note));
-    log.printf(Locale.ROOT, "  check %-12s %-11s max|err| %.2e (bound %.2e), load %.0f ms  %s%n", impl.getId(), st,
+    r.checks.add(new Check(t, s.toString(), id, name, st, err, bound, loadMs, note));
+    log.printf(Locale.ROOT, "  check %-12s %-11s max|err| %.2e (bound %.2e), load %.0f ms  %s%n", id, st,
         err, bound, loadMs, note);
   }
 

@@ -91,10 +91,11 @@ public final class ReportWriter {
             s.gflopsBest, s.gflopsMedian, s.peakGflops, s.pctPeakMedian, s.vsAttn4j, s.maxAbsError, s.loadMs,
             s.note));
     List<Table> tables = tables(r, sums);
-    String gflops = chart(sums, "GFLOP/s at the median time (dashed: FMA peak of the same process)",
-        "GFLOP/s", Summary::gflopsMedian, true);
-    String pct = chart(sums, "Share of the measured FP32 FMA peak, at the median time", "% of peak",
-        Summary::pctPeakMedian, false);
+    String gflops = chart(sums, "GFLOP/s at the median time",
+        "higher is better; dashed: FP32 FMA peak measured by the same process", "GFLOP/s", Summary::gflopsMedian,
+        true);
+    String pct = chart(sums, "Share of the FP32 FMA peak", "median GFLOP/s over the peak of the same process",
+        "% of peak", Summary::pctPeakMedian, false);
     Files.writeString(dir.resolve("gflops.svg"), gflops);
     Files.writeString(dir.resolve("peak.svg"), pct);
     StringBuilder md = new StringBuilder("# attn4j bench report\n\n").append(PREAMBLE).append("\n\n")
@@ -109,7 +110,7 @@ public final class ReportWriter {
         table{border-collapse:collapse;margin:8px 0 18px;font-variant-numeric:tabular-nums}
         th,td{padding:4px 10px;border-bottom:1px solid #e9ecef;text-align:right}
         th{background:#f8f9fa;font-weight:600}td:first-child,th:first-child{text-align:left}
-        tr.attn4j td{background:#fff4e6}td.FAILED,td.UNAVAILABLE{color:#c92a2a;font-weight:600}
+        tr.attn4j td{background:#fff4e6}td.FAILED,td.UNAVAILABLE{color:#c92a2a;font-weight:600}td.UNSUPPORTED{color:#868e96}
         td.note{text-align:left;color:#868e96;font-size:12px}p.lead{color:#495057}
         figure{margin:12px 0}svg{max-width:100%;height:auto}
         </style></head><body>
@@ -146,10 +147,10 @@ public final class ReportWriter {
       if (!title.isEmpty()) {
         sb.append("### ").append(title).append("\n\n");
       }
-      sb.append("| ").append(String.join(" | ", header)).append(" |\n|");
-      header.forEach(h -> sb.append(h.equals(header.get(0)) ? "---|" : "---:|"));
-      sb.append('\n');
-      for (List<String> row : rows) {
+      List<List<String>> all = new ArrayList<>(List.of(header));
+      all.add(header.stream().map(h -> h.equals(header.get(0)) || h.equals("note") ? "---" : "---:").toList());
+      all.addAll(rows);
+      for (List<String> row : all) {
         sb.append("| ").append(row.stream().map(c -> c.replace("|", "\\|")).collect(Collectors.joining(" | ")))
             .append(" |\n");
       }
@@ -260,19 +261,19 @@ public final class ReportWriter {
    * (same colour everywhere), the value above each bar; with {@code peakLine}, a dashed line per group at the FMA
    * peak.
    */
-  static String chart(List<Summary> sums, String title, String unit, Function<Summary, Double> value,
-      boolean peakLine) {
+  static String chart(List<Summary> sums, String title, String subtitle, String unit,
+      Function<Summary, Double> value, boolean peakLine) {
     Map<String, List<Summary>> groups = groups(sums);
     Set<String> impls = new LinkedHashSet<>();
     sums.forEach(s -> impls.add(s.impl));
     int bar = 26;
     int gap = 36;
     int left = 64;
-    int top = 64;
+    int top = 78;
     int plotH = 260;
     int groupW = impls.size() * bar + gap;
-    int width = Math.max(560, left + groups.size() * groupW + 24);
-    int height = top + plotH + 70;
+    int width = Math.max(720, left + groups.size() * groupW + 24);
+    int height = top + plotH + 48;
     double max = 0;
     for (Summary s : sums) {
       max = Math.max(max, finite(value.apply(s)));
@@ -284,13 +285,13 @@ public final class ReportWriter {
         + "font-family=\"system-ui,-apple-system,Segoe UI,Roboto,sans-serif\" font-size=\"11\">%n",
         width, height, width, height));
     sb.append(f2("<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>%n", width, height));
-    sb.append(f2("<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"600\" fill=\"#212529\">%s</text>%n", left,
-        esc(title)));
+    sb.append(f2("<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"600\" fill=\"#212529\">%s</text>"
+        + "<text x=\"%d\" y=\"40\" fill=\"#868e96\">%s</text>%n", left, esc(title), left, esc(subtitle)));
     int lx = left;
     int c = 0;
     for (String impl : impls) {
-      sb.append(f2("<rect x=\"%d\" y=\"34\" width=\"12\" height=\"12\" rx=\"2\" fill=\"%s\"/>"
-          + "<text x=\"%d\" y=\"44\" fill=\"#495057\">%s</text>%n", lx, color(impl, c++), lx + 16, esc(impl)));
+      sb.append(f2("<rect x=\"%d\" y=\"50\" width=\"12\" height=\"12\" rx=\"2\" fill=\"%s\"/>"
+          + "<text x=\"%d\" y=\"60\" fill=\"#495057\">%s</text>%n", lx, color(impl, c++), lx + 16, esc(impl)));
       lx += 24 + 7 * impl.length();
     }
     for (int i = 0; i <= 5; i++) {
@@ -298,11 +299,11 @@ public final class ReportWriter {
       double y = top + plotH - plotH * v / yMax;
       sb.append(f2("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
           + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#868e96\">%s</text>%n", left, width - 16, y, y,
-          i == 0 ? "#adb5bd" : "#f1f3f5", left - 6, y + 4, trim(v)));
+          i == 0 ? "#adb5bd" : "#f1f3f5", left - 6, y + 4, yMax >= 10 ? f("%.0f", v) : trim(v)));
     }
     sb.append(f2("<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\" fill=\"#495057\">%s"
         + "</text>%n", top + plotH / 2, esc(unit)));
-    int gx = left + gap / 2;
+    int gx = left + gap / 2 + (width - 24 - left - groups.size() * groupW) / 2;
     for (Map.Entry<String, List<Summary>> g : groups.entrySet()) {
       int i = 0;
       for (String impl : impls) {

@@ -25,7 +25,9 @@ public final class Results {
     OK,
     /** Wrong result or an error while running: not timed, and the run fails. */
     FAILED,
-    /** Could not be created here (missing native, unsupported shape): not timed, reported. */
+    /** Does not support this shape (its constructor rejected it): not timed, reported. */
+    UNSUPPORTED,
+    /** Could not be created here (a native did not load, ...): not timed, reported; fails with --require-all. */
     UNAVAILABLE
   }
 
