@@ -137,7 +137,9 @@ public final class ReportWriter {
       + "(softmax and exp not counted). Every implementation is checked against the double-precision oracle "
       + "(Tolerances.FP32) before it is timed. The timed region is the computation only (inputs staged before, "
       + "output read after); load and build time are reported apart. Implementations are interleaved round-robin "
-      + "in one process per thread count; ratios are only taken between rows of one process.";
+      + "in one process per thread count; ratios are only taken between rows of one process. The peak is the best of "
+      + "the probes run before and after the shapes; a share above 100% means the probes ran in a noisier moment "
+      + "than the kernel.";
 
   /** A titled table, rendered to Markdown and HTML alike. */
   private record Table(String section, String title, List<String> header, List<List<String>> rows,
@@ -318,8 +320,8 @@ public final class ReportWriter {
           sb.append(f2("<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\" fill=\"#343a40\">%s"
               + "</text>%n", x + bar / 2, top + plotH - h - 3, trim(v)));
         } else if (s != null) {
-          sb.append(f2("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"9\" fill=\"#c92a2a\" "
-              + "transform=\"rotate(-90 %d %d)\">%s</text>%n", x + bar / 2, top + plotH - 4, x + bar / 2,
+          sb.append(f2("<text x=\"%d\" y=\"%d\" font-size=\"9\" fill=\"#c92a2a\" "
+              + "transform=\"rotate(-90 %d %d)\">%s</text>%n", x + bar / 2 + 3, top + plotH - 4, x + bar / 2 + 3,
               top + plotH - 4, s.status == Status.OK ? "no data" : s.status.name()));
         }
         i++;

@@ -195,6 +195,13 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
     return "onnxruntime-" + opName + "-" + intraOpThreads + "t";
   }
 
+  @Override
+  public String getNote() {
+    return "ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", CPU EP, "
+        + (usesStandardAttention() ? "opset-23 Attention" : "com.microsoft.MultiHeadAttention")
+        + "; the causal mask is not skipped";
+  }
+
   /** Whether this peer runs the standard opset-23 {@code Attention} (else the {@code MultiHeadAttention} fallback). */
   public boolean usesStandardAttention() {
     return op == OnnxAttentionModel.Op.ATTENTION_23;
