@@ -10,8 +10,13 @@ package org.attn4j.bench.peers;
  * {@code j <= i + (m - n)}; causal peers require {@code m >= n} so that every row has at least one key (the
  * benchmarks use {@code m == n}).
  *
- * <p>A peer is not thread-safe: call {@link #run} from one thread at a time. {@link #close} releases native
- * resources, if any; a peer must not be used after it is closed.
+ * <p>A call is split in three so that a benchmark times only the computation: {@link #setInputs} stages the
+ * inputs in the peer's own buffers (a copy where the peer needs native memory), {@link #compute} runs the attention
+ * on them into the peer's own output buffer (the timed region), and {@link #getOutput} copies that out.
+ * {@link #run} does all three. Every peer allocates its buffers once, at construction.
+ *
+ * <p>A peer is not thread-safe: call it from one thread at a time. {@link #close} releases native resources, if
+ * any; a peer must not be used after it is closed.
  */
 public interface AttentionPeer extends AutoCloseable {
 
@@ -23,34 +28,79 @@ public interface AttentionPeer extends AutoCloseable {
   String name();
 
   /**
-   * Computes {@code out = softmax(q k^T / sqrt(d) [+ causal mask]) v} for every batch and head.
+   * Stages the inputs for {@link #compute}. Borrows the arrays for the duration of the call only (peers that keep
+   * a reference say so).
    *
    * @param q queries, {@code b*h*n*d} values
    * @param k keys, {@code b*h*m*d} values
    * @param v values, {@code b*h*m*d} values
-   * @param out receives the result, {@code b*h*n*d} values; every element is overwritten
    * @throws IllegalArgumentException if an array's length does not match the shape given at construction
    */
-  void run(float[] q, float[] k, float[] v, float[] out);
+  void setInputs(float[] q, float[] k, float[] v);
+
+  /**
+   * Computes {@code out = softmax(q k^T / sqrt(d) [+ causal mask]) v} for every batch and head, from the staged
+   * inputs into the peer's output buffer; this is what benchmarks time.
+   */
+  void compute();
+
+  /**
+   * Copies the result of the last {@link #compute} into {@code out}.
+   *
+   * @param out receives {@code b*h*n*d} values; every element is overwritten
+   * @throws IllegalArgumentException if its length does not match the shape given at construction
+   */
+  void getOutput(float[] out);
+
+  /**
+   * Equivalent to {@code setInputs(q, k, v); compute(); getOutput(out)}.
+   *
+   * @throws IllegalArgumentException if an array's length does not match the shape given at construction
+   */
+  default void run(float[] q, float[] k, float[] v, float[] out) {
+    setInputs(q, k, v);
+    compute();
+    getOutput(out);
+  }
+
+  /**
+   * A line for reports about how the peer was set up (what it built or loaded, what it copies), or empty.
+   *
+   * @return the note, never null
+   */
+  default String getNote() {
+    return "";
+  }
 
   /** Releases native resources held by this peer; does nothing for pure-Java peers. */
   @Override
   void close();
 
   /**
-   * Checks the four array lengths against a shape.
+   * Checks an array's length.
    *
-   * @throws IllegalArgumentException on a mismatch
+   * @throws IllegalArgumentException naming the array, e.g. {@code "k: expected b*h*m*d = 64 floats, got 60"}
    */
-  static void checkLengths(float[] q, float[] k, float[] v, float[] out, int b, int h, int n, int m, int d) {
-    long qLen = (long) b * h * n * d;
-    long kvLen = (long) b * h * m * d;
-    if (q.length != qLen || out.length != qLen || k.length != kvLen || v.length != kvLen) {
-      throw new IllegalArgumentException(
-          "expected q/out length " + qLen + " and k/v length " + kvLen + " for b=" + b + " h=" + h + " n=" + n
-              + " m=" + m + " d=" + d + ", got q=" + q.length + " k=" + k.length + " v=" + v.length + " out="
-              + out.length);
+  static void checkLength(String name, float[] a, int... dims) {
+    long want = 1;
+    for (int x : dims) {
+      want *= x;
     }
+    if (a.length != want) {
+      throw new IllegalArgumentException(name + ": expected " + (name.equals("q") || name.equals("out")
+          ? "b*h*n*d" : "b*h*m*d") + " = " + want + " floats, got " + a.length);
+    }
+  }
+
+  /**
+   * Checks {@code q}, {@code k} and {@code v} against {@code [b, h, n, d]} and {@code [b, h, m, d]}.
+   *
+   * @throws IllegalArgumentException on a mismatch, naming the array
+   */
+  static void checkInputs(float[] q, float[] k, float[] v, int b, int h, int n, int m, int d) {
+    checkLength("q", q, b, h, n, d);
+    checkLength("k", k, b, h, m, d);
+    checkLength("v", v, b, h, m, d);
   }
 
   /**

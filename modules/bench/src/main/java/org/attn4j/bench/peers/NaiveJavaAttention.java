@@ -9,7 +9,8 @@ package org.attn4j.bench.peers;
  * All inner loops walk contiguous memory (a row of {@code k}, a row of {@code v} and the output row). Accumulation
  * is in {@code float}; {@code exp} is {@link Math#exp} rounded to {@code float}. In causal mode the keys
  * {@code j > i + (m - n)} are skipped, not masked. The two scratch rows (scores, {@code m} floats, and the output
- * accumulator, {@code d} floats) are allocated once at construction.
+ * accumulator, {@code d} floats) and the output are allocated once at construction. {@link #setInputs} keeps
+ * references to the caller's arrays (no copy) until the next call.
  */
 public final class NaiveJavaAttention implements AttentionPeer {
 
@@ -22,6 +23,10 @@ public final class NaiveJavaAttention implements AttentionPeer {
   private final float scale;
   private final float[] scores;
   private final float[] acc;
+  private final float[] result;
+  private float[] q = new float[0];
+  private float[] k = new float[0];
+  private float[] v = new float[0];
 
   /**
    * Creates the peer for one shape.
@@ -45,6 +50,7 @@ public final class NaiveJavaAttention implements AttentionPeer {
     this.scale = (float) (1.0 / Math.sqrt(d));
     this.scores = new float[m];
     this.acc = new float[d];
+    this.result = new float[b * h * n * d];
   }
 
   @Override
@@ -53,8 +59,25 @@ public final class NaiveJavaAttention implements AttentionPeer {
   }
 
   @Override
-  public void run(float[] q, float[] k, float[] v, float[] out) {
-    AttentionPeer.checkLengths(q, k, v, out, b, h, n, m, d);
+  public void setInputs(float[] q, float[] k, float[] v) {
+    AttentionPeer.checkInputs(q, k, v, b, h, n, m, d);
+    this.q = q;
+    this.k = k;
+    this.v = v;
+  }
+
+  @Override
+  public void getOutput(float[] out) {
+    AttentionPeer.checkLength("out", out, b, h, n, d);
+    System.arraycopy(result, 0, out, 0, out.length);
+  }
+
+  @Override
+  public void compute() {
+    final float[] q = this.q;
+    final float[] k = this.k;
+    final float[] v = this.v;
+    final float[] out = result;
     final float[] s = scores;
     final float[] a = acc;
     for (int bh = 0; bh < b * h; bh++) {

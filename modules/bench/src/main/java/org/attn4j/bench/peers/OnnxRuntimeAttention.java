@@ -26,14 +26,13 @@ import org.jspecify.annotations.Nullable;
  * <p>The session uses {@code intraOpThreads} intra-op threads (given to the constructor), one inter-op thread and
  * optimization level {@code ALL_OPT}.
  *
- * <p><b>What is copied</b>, every {@link #run} call and inside any timed region around it: {@code q}, {@code k} and
- * {@code v} are copied from the Java heap arrays into direct, native-order buffers (transposed to
- * {@code [b, n, h, d]} on the way for the {@code MultiHeadAttention} fallback); ONNX Runtime reads those buffers in
- * place (the input tensors wrap them without a copy) and writes its result into a pinned output tensor that wraps
- * another direct buffer; that buffer is then copied into {@code out} (transposed back for the fallback). So each
- * call moves {@code 2*b*h*(n+m)*d} floats through memory in addition to ONNX Runtime's own work. The four direct
- * buffers and the four tensors wrapping them are created once, in the constructor, and reused; a call allocates
- * only ONNX Runtime's internal scratch and small result bookkeeping.
+ * <p><b>What is copied</b>: {@link #setInputs} copies {@code q}, {@code k} and {@code v} from the Java heap into
+ * direct, native-order buffers (transposed to {@code [b, n, h, d]} on the way for the {@code MultiHeadAttention}
+ * fallback) and {@link #getOutput} copies the result back; {@link #compute}, the timed part, is one
+ * {@code session.run}: ONNX Runtime reads those buffers in place (the input tensors wrap them without a copy) and
+ * writes into a pinned output tensor that wraps another direct buffer. The four direct buffers and the four
+ * tensors wrapping them are created once, in the constructor, and reused; a call allocates only ONNX Runtime's
+ * internal scratch and small result bookkeeping.
  */
 public final class OnnxRuntimeAttention implements AttentionPeer {
 
@@ -196,17 +195,22 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
     return "onnxruntime-" + opName + "-" + intraOpThreads + "t";
   }
 
+  @Override
+  public String getNote() {
+    return "ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", CPU EP, "
+        + (usesStandardAttention() ? "opset-23 Attention" : "com.microsoft.MultiHeadAttention")
+        + "; the causal mask is not skipped";
+  }
+
   /** Whether this peer runs the standard opset-23 {@code Attention} (else the {@code MultiHeadAttention} fallback). */
   public boolean usesStandardAttention() {
     return op == OnnxAttentionModel.Op.ATTENTION_23;
   }
 
   @Override
-  public void run(float[] q, float[] k, float[] v, float[] out) {
-    if (closed) {
-      throw new IllegalStateException("closed");
-    }
-    AttentionPeer.checkLengths(q, k, v, out, b, h, n, m, d);
+  public void setInputs(float[] q, float[] k, float[] v) {
+    checkOpen();
+    AttentionPeer.checkInputs(q, k, v, b, h, n, m, d);
     if (op == OnnxAttentionModel.Op.ATTENTION_23) {
       qBuf.clear();
       qBuf.put(q);
@@ -219,17 +223,34 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
       toSequenceMajor(k, kBuf, m);
       toSequenceMajor(v, vBuf, m);
     }
+  }
+
+  @Override
+  public void compute() {
+    checkOpen();
     try {
       // the result lands in yBuf; closing the Result leaves the pinned output tensor open
       session.run(inputs, pinnedOutputs).close();
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime run failed", e);
     }
+  }
+
+  @Override
+  public void getOutput(float[] out) {
+    checkOpen();
+    AttentionPeer.checkLength("out", out, b, h, n, d);
     if (op == OnnxAttentionModel.Op.ATTENTION_23) {
       yBuf.clear();
       yBuf.get(out);
     } else {
       fromSequenceMajor(yBuf, out, n);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(name() + " is closed");
     }
   }
 

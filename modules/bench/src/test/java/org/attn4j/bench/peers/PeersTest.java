@@ -7,50 +7,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import java.nio.file.Path;
+import org.attn4j.reference.Causal;
+import org.attn4j.reference.Comparison;
+import org.attn4j.reference.CoreAttentionOracle;
+import org.attn4j.reference.Tolerances;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PeersTest {
 
+  @TempDir static Path torchDir;
+
   private static final double TOL = 1e-4;
 
-  /** The straight formula in double precision; causal is right-aligned (j <= i + m - n). */
+  /** The oracle of modules/reference; causal is right-aligned (j <= i + m - n). */
   static float[] oracle(float[] q, float[] k, float[] v, int b, int h, int n, int m, int d, boolean causal) {
-    float[] out = new float[b * h * n * d];
-    double scale = 1.0 / Math.sqrt(d);
-    for (int bh = 0; bh < b * h; bh++) {
-      for (int i = 0; i < n; i++) {
-        double[] w = new double[m];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < m; j++) {
-          if (causal && j > i + m - n) {
-            w[j] = Double.NEGATIVE_INFINITY;
-            continue;
-          }
-          double s = 0;
-          for (int t = 0; t < d; t++) {
-            s += (double) q[(bh * n + i) * d + t] * k[(bh * m + j) * d + t];
-          }
-          w[j] = s * scale;
-          max = Math.max(max, w[j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < m; j++) {
-          w[j] = Math.exp(w[j] - max);
-          sum += w[j];
-        }
-        for (int t = 0; t < d; t++) {
-          double o = 0;
-          for (int j = 0; j < m; j++) {
-            o += w[j] * v[(bh * m + j) * d + t];
-          }
-          out[(bh * n + i) * d + t] = (float) (o / sum);
-        }
-      }
-    }
-    return out;
+    return CoreAttentionOracle.run(CoreAttentionOracle.Options.builder().shape(b, h, h, n, m, d)
+        .causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE).build(), q, k, v);
   }
 
   static Stream<Arguments> shapes() {
@@ -106,8 +83,18 @@ class PeersTest {
         AttentionPeer ort1 = new OnnxRuntimeAttention(b, h, n, m, d, causal, 1);
         AttentionPeer ort2 = new OnnxRuntimeAttention(b, h, n, m, d, causal, 2);
         AttentionPeer mha = new OnnxRuntimeAttention(b, h, n, m, d, causal, 1,
-            OnnxAttentionModel.Op.MULTI_HEAD_ATTENTION)) {
-      for (AttentionPeer peer : List.of(naive, ort1, ort2, mha)) {
+            OnnxAttentionModel.Op.MULTI_HEAD_ATTENTION);
+        AttentionPeer blas1 = new OpenBlasAttention(b, h, n, m, d, causal, 1);
+        AttentionPeer blas3 = new OpenBlasAttention(b, h, n, m, d, causal, 3);
+        AttentionPeer torch = causal && m != n ? null : new TorchSdpaAttention(b, h, n, m, d, causal, 1, torchDir)) {
+      List<AttentionPeer> peers = new ArrayList<>(List.of(naive, ort1, ort2, mha, blas1, blas3));
+      if (torch != null) {
+        peers.add(torch);
+      } else {
+        assertThatThrownBy(() -> new TorchSdpaAttention(b, h, n, m, d, true, 1, torchDir))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("causal needs m == n");
+      }
+      for (AttentionPeer peer : peers) {
         float[] out = new float[b * h * n * d];
         java.util.Arrays.fill(out, Float.NaN);
         peer.run(q, k, v, out);
@@ -118,8 +105,10 @@ class PeersTest {
     }
     assertThat(names.get(1)).isEqualTo("onnxruntime-Attention23-1t");
     assertThat(names.get(3)).isEqualTo("onnxruntime-MultiHeadAttention-1t");
+    assertThat(names.get(5)).isEqualTo("openblas-sgemm+softmax-3t");
     for (int p = 0; p < results.size(); p++) {
-      assertThat(maxAbsDiff(results.get(p), expected)).as("%s vs oracle", names.get(p)).isLessThanOrEqualTo(TOL);
+      Comparison c = Tolerances.compare(results.get(p), expected);
+      assertThat(c.isWithin(Tolerances.FP32)).as("%s vs oracle: %s", names.get(p), c).isTrue();
       for (int r = 0; r < p; r++) {
         assertThat(maxAbsDiff(results.get(p), results.get(r)))
             .as("%s vs %s", names.get(p), names.get(r)).isLessThanOrEqualTo(TOL);
@@ -157,6 +146,14 @@ class PeersTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new OnnxRuntimeAttention(1, 1, 4, 4, 4, false, 0))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpenBlasAttention(1, 1, 4, 4, 4, false, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads must be >= 1");
+    OpenBlasAttention blas = new OpenBlasAttention(1, 1, 4, 4, 4, false, 2);
+    assertThatThrownBy(() -> blas.setInputs(new float[16], new float[12], new float[16]))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("k: expected b*h*m*d = 16 floats, got 12");
+    blas.close();
+    blas.close(); // idempotent
+    assertThatThrownBy(blas::compute).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     try (AttentionPeer peer = new NaiveJavaAttention(1, 1, 4, 4, 4, false)) {
       assertThatThrownBy(() -> peer.run(new float[16], new float[16], new float[16], new float[15]))
           .isInstanceOf(IllegalArgumentException.class);

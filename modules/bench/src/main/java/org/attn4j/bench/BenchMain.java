@@ -1,0 +1,226 @@
+package org.attn4j.bench;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.apache.arrow.memory.BoundsChecking;
+import org.attn4j.bench.Results.Check;
+import org.attn4j.bench.Results.Status;
+import org.attn4j.bench.peers.AttentionPeer;
+import org.attn4j.reference.Causal;
+import org.attn4j.reference.Comparison;
+import org.attn4j.reference.CoreAttentionOracle;
+import org.attn4j.reference.TestData;
+import org.attn4j.reference.Tolerances;
+
+/**
+ * The benchmark: times attn4j's kernel against its peers in one process, on one thread count, and writes the raw
+ * results and a report (see {@link ReportWriter}) into {@code --out}.
+ *
+ * <p>Per shape: every implementation is created (its load time recorded apart), run once and checked against
+ * {@link CoreAttentionOracle} within {@link Tolerances#FP32}; one that fails is marked FAILED and not timed. The
+ * passing ones are warmed up ({@code --warmup} calls each), then interleaved for {@code --rounds} rounds, the
+ * order rotating each round (A B C, B C A, ...); in a round each makes as many calls as fit in
+ * {@code --round-ms} (at least one), each call one sample. The timed region is {@link AttentionPeer#compute}:
+ * inputs are staged before and the output read after, outside it. The FP32 FMA peak (1 and {@code --threads}
+ * threads) and an OpenBLAS sgemm rate are measured before and after the shapes.
+ *
+ * <p>Example, one process per thread count (TVM reads {@code TVM_NUM_THREADS} once):
+ * <pre>{@code
+ * TVM_NUM_THREADS=2 java -Dai.djl.offline=true -cp ... org.attn4j.bench.BenchMain --threads 2 \
+ *     --shapes 1x8x1024x1024x64,1x8x1024x1024x64c --rounds 5 --out target/bench-2t
+ * }</pre>
+ * Exit status: 0, 1 if an implementation FAILED (or, with {@code --require-all}, was UNAVAILABLE), 2 on bad
+ * options.
+ */
+public final class BenchMain {
+
+  private BenchMain() {}
+
+  /**
+   * Runs the benchmark; see the class comment.
+   *
+   * @param args the options of {@link BenchOptions}
+   */
+  public static void main(String[] args) throws Exception {
+    if (java.util.Arrays.asList(args).contains("--help")) {
+      System.out.println(BenchOptions.USAGE);
+      return;
+    }
+    BenchOptions o;
+    try {
+      o = BenchOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Results r = run(o, System.out);
+    boolean failed = r.checks.stream().anyMatch(c -> c.status() == Status.FAILED
+        || o.requireAll() && c.status() == Status.UNAVAILABLE);
+    System.exit(failed ? 1 : 0);
+  }
+
+  /**
+   * Runs the benchmark and writes results and report into {@code o.out()}; progress goes to {@code log}.
+   *
+   * @return the results
+   */
+  public static Results run(BenchOptions o, PrintStream log) throws Exception {
+    int t = o.threads();
+    Path work = o.out().resolve("work");
+    Results r = new Results();
+    environment(r, t);
+    log.printf(Locale.ROOT, "attn4j bench: %d thread(s), TVM_NUM_THREADS=%s, %s%n", t,
+        System.getenv("TVM_NUM_THREADS"), MachinePeak.cpuModel());
+    peaks(r, t, work, log);
+    for (Shape shape : o.shapes()) {
+      shape(o, shape, r, log);
+    }
+    peaks(r, t, work, log);
+    r.save(o.out());
+    ReportWriter.write(r, o.out());
+    log.println("report: " + o.out().resolve("report.html"));
+    return r;
+  }
+
+  private static void environment(Results r, int t) {
+    List<String[]> facts = List.of(
+        new String[] {"cpu", MachinePeak.cpuModel()},
+        new String[] {"available_processors", Integer.toString(Runtime.getRuntime().availableProcessors())},
+        new String[] {"jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version")},
+        new String[] {"jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())},
+        new String[] {"arrow_bounds_checking", Boolean.toString(BoundsChecking.BOUNDS_CHECKING_ENABLED)},
+        new String[] {"TVM_NUM_THREADS", String.valueOf(System.getenv("TVM_NUM_THREADS"))},
+        new String[] {"OMP_NUM_THREADS", String.valueOf(System.getenv("OMP_NUM_THREADS"))},
+        new String[] {"started", Instant.now().toString()});
+    for (String[] f : facts) {
+      r.env.add(new Results.Env(t, f[0], f[1]));
+    }
+  }
+
+  private static void peaks(Results r, int t, Path work, PrintStream log) {
+    for (int threads : t == 1 ? new int[] {1} : new int[] {1, t}) {
+      List<MachinePeak.Peak> found = new ArrayList<>();
+      try {
+        found.add(MachinePeak.fma(threads, work.resolve("peak")));
+      } catch (java.io.IOException | RuntimeException e) {
+        log.println("FMA peak probe unavailable: " + e.getMessage());
+      }
+      found.add(MachinePeak.sgemm(threads, 1024));
+      for (MachinePeak.Peak p : found) {
+        r.peaks.add(new Results.PeakRow(t, p.probe(), threads, p.gflops()));
+        log.printf(Locale.ROOT, "peak %-20s %dt %8.1f GFLOP/s%n", p.probe(), threads, p.gflops());
+      }
+    }
+  }
+
+  private static void shape(BenchOptions o, Shape s, Results r, PrintStream log) {
+    int t = o.threads();
+    float[] q = TestData.uniform(1, s.qSize(), -1, 1);
+    float[] k = TestData.uniform(2, s.kvSize(), -1, 1);
+    float[] v = TestData.uniform(3, s.kvSize(), -1, 1);
+    float[] expected = CoreAttentionOracle.run(CoreAttentionOracle.Options.builder()
+        .shape(s.b(), s.h(), s.h(), s.n(), s.m(), s.d()).causal(s.causal() ? Causal.BOTTOM_RIGHT : Causal.NONE)
+        .build(), q, k, v);
+    log.printf(Locale.ROOT, "%nshape %s (b h n m d%s), %.3f GFLOP per call%n", s, s.causal() ? ", causal" : "",
+        s.flops() / 1e9);
+    List<AttentionPeer> peers = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    try {
+      for (Impl impl : o.impls()) {
+        Path work = o.out().resolve("work");
+        AttentionPeer p = check(impl.getId(), () -> impl.create(s, t, work), s, t, q, k, v, expected, r, log);
+        if (p != null) {
+          peers.add(p);
+          ids.add(impl.getId());
+        }
+      }
+      time(o, s, peers, ids, r);
+    } finally {
+      peers.forEach(AttentionPeer::close);
+    }
+    ReportWriter.summarize(r).stream().filter(x -> x.threads() == t && x.shape().equals(s.toString()))
+        .forEach(x -> log.printf(Locale.ROOT, "  %-12s best %9.3f ms  median %9.3f ms  %7.1f GFLOP/s (median)%n",
+            x.impl(), x.bestMs(), x.medianMs(), x.gflopsMedian()));
+  }
+
+  /**
+   * Creates and checks one implementation against {@code expected}; returns it if it passed (caller closes), else
+   * records why, closes it and returns null.
+   */
+  static @org.jspecify.annotations.Nullable AttentionPeer check(String id, Supplier<AttentionPeer> create, Shape s,
+      int t, float[] q, float[] k, float[] v, float[] expected, Results r, PrintStream log) {
+    long t0 = System.nanoTime();
+    AttentionPeer p;
+    try {
+      p = create.get();
+    } catch (RuntimeException | LinkageError e) {
+      record(r, t, s, id, id, e instanceof IllegalArgumentException ? Status.UNSUPPORTED : Status.UNAVAILABLE, Double.NaN, Double.NaN, Double.NaN, message(e), log);
+      return null;
+    }
+    double loadMs = (System.nanoTime() - t0) / 1e6;
+    try {
+      float[] out = new float[s.qSize()];
+      java.util.Arrays.fill(out, Float.NaN);
+      p.run(q, k, v, out);
+      Comparison c = Tolerances.compare(out, expected);
+      double bound = Tolerances.FP32.bound(c.getMaxAbsExpected());
+      Status st = c.isWithin(Tolerances.FP32) ? Status.OK : Status.FAILED;
+      record(r, t, s, id, p.name(), st, c.getMaxAbsError(), bound, loadMs, p.getNote(), log);
+      if (st == Status.OK) {
+        return p;
+      }
+    } catch (RuntimeException e) {
+      record(r, t, s, id, p.name(), Status.FAILED, Double.NaN, Double.NaN, loadMs, message(e), log);
+    }
+    p.close();
+    return null;
+  }
+
+  private static void record(Results r, int t, Shape s, String id, String name, Status st, double err, double bound,
+      double loadMs, String note, PrintStream log) {
+    r.checks.add(new Check(t, s.toString(), id, name, st, err, bound, loadMs, note));
+    log.printf(Locale.ROOT, "  check %-12s %-11s max|err| %.2e (bound %.2e), load %.0f ms  %s%n", id, st,
+        err, bound, loadMs, note);
+  }
+
+  private static String message(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      sb.append(sb.length() == 0 ? "" : " <- ").append(c.getClass().getSimpleName()).append(": ")
+          .append(c.getMessage());
+    }
+    return sb.toString().replace('\n', ' ');
+  }
+
+  /** Warm-up, calibration of calls per round, then the interleaved rounds. */
+  private static void time(BenchOptions o, Shape s, List<AttentionPeer> peers, List<String> ids, Results r) {
+    int[] calls = new int[peers.size()];
+    for (int p = 0; p < peers.size(); p++) {
+      long t0 = System.nanoTime();
+      for (int w = 0; w < o.warmup(); w++) {
+        peers.get(p).compute();
+      }
+      double perCall = Math.max(1e-3, (System.nanoTime() - t0) / 1e6 / Math.max(1, o.warmup()));
+      calls[p] = (int) Math.max(1, Math.min(1000, Math.round(o.roundMillis() / perCall)));
+    }
+    for (int round = 0; round < o.rounds(); round++) {
+      for (int i = 0; i < peers.size(); i++) {
+        int p = (i + round) % peers.size();
+        AttentionPeer peer = peers.get(p);
+        for (int c = 0; c < calls[p]; c++) {
+          long t0 = System.nanoTime();
+          peer.compute();
+          r.samples.add(new Results.Sample(o.threads(), s.toString(), ids.get(p), round,
+              (System.nanoTime() - t0) / 1e6));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package org.attn4j.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.attn4j.bench.peers.AttentionPeer;
+import org.attn4j.bench.peers.Attn4jPeer;
+import org.attn4j.bench.peers.NaiveJavaAttention;
+import org.attn4j.bench.peers.OnnxRuntimeAttention;
+import org.attn4j.bench.peers.OpenBlasAttention;
+import org.attn4j.bench.peers.TorchSdpaAttention;
+
+/** The implementations {@link BenchMain} can time, by the id used on the command line and in reports. */
+public enum Impl {
+  /** attn4j's kernel for this CPU ({@link Attn4jPeer}); threads from {@code TVM_NUM_THREADS}. */
+  ATTN4J("attn4j"),
+  /** ONNX Runtime's {@code Attention} operator ({@link OnnxRuntimeAttention}). */
+  ONNXRUNTIME("onnxruntime"),
+  /** PyTorch's {@code scaled_dot_product_attention} through DJL ({@link TorchSdpaAttention}). */
+  PYTORCH("pytorch"),
+  /** Two OpenBLAS sgemms per head with a Java softmax between ({@link OpenBlasAttention}). */
+  OPENBLAS("openblas"),
+  /** The plain Java loop ({@link NaiveJavaAttention}), single-threaded whatever the thread count. */
+  NAIVE("naive");
+
+  private final String id;
+
+  Impl(String id) {
+    this.id = id;
+  }
+
+  /** {@return the id, e.g. {@code "onnxruntime"}} */
+  public String getId() {
+    return id;
+  }
+
+  /**
+   * The implementation with this id.
+   *
+   * @throws IllegalArgumentException listing the ids
+   */
+  public static Impl parse(String id) {
+    for (Impl i : values()) {
+      if (i.id.equals(id.trim().toLowerCase(Locale.ROOT))) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("implementation: expected one of "
+        + Arrays.stream(values()).map(Impl::getId).toList() + ", got '" + id + "'");
+  }
+
+  /**
+   * Creates the peer for one shape. Caller must close.
+   *
+   * @param work a directory for files the peer writes (artifacts, models)
+   */
+  public AttentionPeer create(Shape s, int threads, Path work) {
+    return switch (this) {
+      case ATTN4J -> new Attn4jPeer(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), work.resolve("artifacts"));
+      case ONNXRUNTIME -> new OnnxRuntimeAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads);
+      case PYTORCH -> new TorchSdpaAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads,
+          work.resolve("torchscript"));
+      case OPENBLAS -> new OpenBlasAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads);
+      case NAIVE -> new NaiveJavaAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal());
+    };
+  }
+}

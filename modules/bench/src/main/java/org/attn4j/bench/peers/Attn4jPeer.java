@@ -1,0 +1,149 @@
+package org.attn4j.bench.peers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.attention.Causal;
+import org.attn4j.build.ArtifactBuilder;
+import org.attn4j.build.ArtifactRequest;
+import org.attn4j.build.BuildTarget;
+import org.attn4j.build.Progress;
+import org.attn4j.runtime.AttentionKernel;
+import org.attn4j.runtime.Dims;
+
+/**
+ * attn4j's own kernel as a peer: the core attention ({@code h}, {@code d}, float32, causal or not) built for
+ * this host's CPU with the default schedule ({@link ArtifactRequest#of}, {@link BuildTarget#hostCpu()}), loaded
+ * with {@link AttentionKernel} and run on Arrow {@link Float4Vector}s allocated once, zero copy.
+ *
+ * <p>{@link #compute} is one {@link AttentionKernel#run(Dims, org.apache.arrow.vector.FieldVector...)} call,
+ * including its Java-side argument checks. The thread count is TVM's: {@code TVM_NUM_THREADS}, read once per
+ * process. The build (a compile, or a copy from the attn4j cache) happens in the constructor and is reported
+ * separately by {@link #getNote()}.
+ */
+public final class Attn4jPeer implements AttentionPeer {
+
+  private final int b;
+  private final int h;
+  private final int n;
+  private final int m;
+  private final int d;
+  private final ArtifactBuilder.Built built;
+  private final BufferAllocator allocator;
+  private final AttentionKernel kernel;
+  private final Float4Vector q;
+  private final Float4Vector k;
+  private final Float4Vector v;
+  private final Float4Vector out;
+  private final Dims dims;
+
+  /**
+   * Builds (or copies from the cache) the artifact into {@code artifacts}, loads it and allocates the four
+   * vectors. Caller must close; on failure everything created is released.
+   *
+   * @param artifacts where the artifact directory is written
+   * @throws IllegalArgumentException on an invalid shape
+   * @throws UncheckedIOException if the artifact cannot be written or read
+   */
+  public Attn4jPeer(int b, int h, int n, int m, int d, boolean causal, Path artifacts) {
+    AttentionPeer.checkShape(b, h, n, m, d, causal);
+    this.b = b;
+    this.h = h;
+    this.n = n;
+    this.m = m;
+    this.d = d;
+    AttentionSpec spec = AttentionSpec.builder().heads(h).headDim(d)
+        .causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE).build();
+    try {
+      this.built = ArtifactBuilder.build(ArtifactRequest.of(spec, BuildTarget.hostCpu()), artifacts,
+          Progress.silent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.allocator = new RootAllocator();
+    try {
+      this.kernel = AttentionKernel.load(built.directory());
+      this.q = vector("q", b * h * n * d);
+      this.k = vector("k", b * h * m * d);
+      this.v = vector("v", b * h * m * d);
+      this.out = vector("out", b * h * n * d);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    this.dims = Dims.of(b, n, m);
+  }
+
+  private Float4Vector vector(String name, int count) {
+    Float4Vector vec = new Float4Vector(name, allocator);
+    vec.allocateNew(count);
+    vec.getValidityBuffer().setOne(0, (count + 7) / 8); // no nulls: the kernel rejects inputs with nulls
+    vec.setValueCount(count);
+    return vec;
+  }
+
+  /** The artifact directory, e.g. {@code <artifacts>/sdpa_f32_h8kv8_d64-cpu-x86-64-v3}. */
+  public Path getArtifact() {
+    return built.directory();
+  }
+
+  @Override
+  public String name() {
+    String t = System.getenv("TVM_NUM_THREADS");
+    return "attn4j-" + built.manifest().target().get("level") + "-" + (t == null ? "default" : t) + "t";
+  }
+
+  @Override
+  public String getNote() {
+    return String.format(java.util.Locale.ROOT, "artifact %s in %.1f s; schedule %s",
+        built.cacheHit() ? "from the attn4j cache" : "compiled", built.seconds(), built.manifest().schedule());
+  }
+
+  @Override
+  public void setInputs(float[] qs, float[] ks, float[] vs) {
+    AttentionPeer.checkInputs(qs, ks, vs, b, h, n, m, d);
+    copy(qs, q.getDataBuffer());
+    copy(ks, k.getDataBuffer());
+    copy(vs, v.getDataBuffer());
+  }
+
+  private static void copy(float[] src, ArrowBuf dst) {
+    for (int i = 0; i < src.length; i++) {
+      dst.setFloat((long) i * Float.BYTES, src[i]);
+    }
+  }
+
+  @Override
+  public void compute() {
+    kernel.run(dims, q, k, v, out);
+  }
+
+  @Override
+  public void getOutput(float[] result) {
+    AttentionPeer.checkLength("out", result, b, h, n, d);
+    ArrowBuf buf = out.getDataBuffer();
+    for (int i = 0; i < result.length; i++) {
+      result[i] = buf.getFloat((long) i * Float.BYTES);
+    }
+  }
+
+  /** Closes the kernel, the vectors and their allocator; idempotent. */
+  @Override
+  public void close() {
+    for (AutoCloseable c : new AutoCloseable[] {q, k, v, out, kernel}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing " + c, e);
+        }
+      }
+    }
+    allocator.close();
+  }
+}

@@ -1,0 +1,210 @@
+package org.attn4j.bench.peers;
+
+import ai.djl.Model;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The PyTorch peer: {@code torch.scaled_dot_product_attention} (the CPU flash kernel) through DJL's PyTorch engine.
+ *
+ * <p>DJL has no SDPA operator, so the constructor writes a TorchScript archive by hand (a stored zip holding
+ * {@code data.pkl}, {@code constants.pkl}, {@code version}, {@code byteorder} and the TorchScript source of a
+ * module whose {@code forward(q, k, v)} calls SDPA) and loads it as a DJL model. {@code is_causal} in PyTorch is
+ * aligned to the upper left, so causal needs {@code m == n} here.
+ *
+ * <p>Threads: {@code ai.djl.pytorch.num_threads} is set to {@code threads} and
+ * {@code ai.djl.pytorch.num_interop_threads} to 1 before the engine starts (once per process; a later peer with
+ * another count throws). Run with {@code -Dai.djl.offline=true} and {@code DJL_CACHE_DIR} pointing to a writable
+ * directory: the natives are unpacked from the {@code pytorch-native-cpu} jar there. {@link #setInputs} creates the
+ * input tensors (a copy); {@link #compute} is one {@code forward}, which allocates PyTorch's output tensor;
+ * {@link #getOutput} copies it out.
+ */
+public final class TorchSdpaAttention implements AttentionPeer {
+
+  private final int b;
+  private final int h;
+  private final int n;
+  private final int m;
+  private final int d;
+  private final int threads;
+  private final Model model;
+  private final NDManager manager;
+  private final Block block;
+  private final ParameterStore parameters;
+  private @Nullable NDList inputs;
+  private @Nullable NDList last;
+  private boolean closed;
+
+  /**
+   * Writes the archive into {@code workDir}, starts the engine if needed and loads the model. Caller must close.
+   *
+   * @throws IllegalArgumentException on an invalid shape, causal with {@code m != n}, or a thread count other than
+   *     the engine's
+   * @throws IllegalStateException if the PyTorch engine or the model cannot be loaded
+   */
+  public TorchSdpaAttention(int b, int h, int n, int m, int d, boolean causal, int threads, Path workDir) {
+    AttentionPeer.checkShape(b, h, n, m, d, causal);
+    if (causal && m != n) {
+      throw new IllegalArgumentException("pytorch SDPA: is_causal is top-left aligned, so causal needs m == n, got n="
+          + n + " m=" + m);
+    }
+    String want = Integer.toString(threads);
+    String had = System.getProperty("ai.djl.pytorch.num_threads");
+    if (had != null && !had.equals(want)) {
+      throw new IllegalArgumentException("pytorch SDPA: the engine runs " + had + " threads, asked for " + threads);
+    }
+    System.setProperty("ai.djl.pytorch.num_threads", want);
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    this.b = b;
+    this.h = h;
+    this.n = n;
+    this.m = m;
+    this.d = d;
+    this.threads = threads;
+    String name = causal ? "sdpa_causal" : "sdpa";
+    try {
+      Files.createDirectories(workDir);
+      writeArchive(workDir.resolve(name + ".pt"), causal);
+      this.model = Model.newInstance(name, "PyTorch");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      throw new IllegalStateException("pytorch SDPA: the DJL PyTorch engine did not start (offline="
+          + System.getProperty("ai.djl.offline") + ", DJL_CACHE_DIR=" + System.getenv("DJL_CACHE_DIR") + ")", e);
+    }
+    try {
+      model.load(workDir, name);
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new IllegalStateException("pytorch SDPA: loading the TorchScript archive failed", e);
+    }
+    this.manager = model.getNDManager().newSubManager();
+    this.block = model.getBlock();
+    this.parameters = new ParameterStore(manager, false);
+  }
+
+  @Override
+  public String name() {
+    return "pytorch-sdpa-" + threads + "t";
+  }
+
+  @Override
+  public String getNote() {
+    return "torch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion()
+        + ", TorchScript module calling scaled_dot_product_attention; forward allocates its output";
+  }
+
+  @Override
+  public void setInputs(float[] q, float[] k, float[] v) {
+    checkOpen();
+    AttentionPeer.checkInputs(q, k, v, b, h, n, m, d);
+    if (inputs != null) {
+      inputs.close();
+    }
+    inputs = new NDList(manager.create(FloatBuffer.wrap(q), new Shape(b, h, n, d)),
+        manager.create(FloatBuffer.wrap(k), new Shape(b, h, m, d)),
+        manager.create(FloatBuffer.wrap(v), new Shape(b, h, m, d)));
+  }
+
+  @Override
+  public void compute() {
+    checkOpen();
+    if (inputs == null) {
+      throw new IllegalStateException(name() + ": setInputs first");
+    }
+    NDList result = block.forward(parameters, inputs, false);
+    if (last != null) {
+      last.close();
+    }
+    last = result;
+  }
+
+  @Override
+  public void getOutput(float[] out) {
+    checkOpen();
+    AttentionPeer.checkLength("out", out, b, h, n, d);
+    if (last == null) {
+      throw new IllegalStateException(name() + ": compute first");
+    }
+    NDArray y = last.singletonOrThrow();
+    y.toByteBuffer().asFloatBuffer().get(out);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(name() + " is closed");
+    }
+  }
+
+  /** Closes the tensors and the model; idempotent. The engine stays loaded for the process. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    manager.close();
+    model.close();
+  }
+
+  /**
+   * Writes a TorchScript archive whose module {@code __torch__.Sdpa} has no parameters and one method,
+   * {@code forward(q, k, v) = scaled_dot_product_attention(q, k, v, None, 0.0, causal)}. Entries are stored
+   * (uncompressed) under one top-level folder, as {@code torch.jit.save} writes them.
+   */
+  static void writeArchive(Path file, boolean causal) throws IOException {
+    String code = "class Sdpa(Module):\n"
+        + "  __parameters__ = []\n"
+        + "  __buffers__ = []\n"
+        + "  training : bool\n"
+        + "  def forward(self: __torch__.Sdpa,\n"
+        + "    q: Tensor,\n"
+        + "    k: Tensor,\n"
+        + "    v: Tensor) -> Tensor:\n"
+        + "    return torch.scaled_dot_product_attention(q, k, v, None, 0., " + (causal ? "True" : "False") + ")\n";
+    // data.pkl, pickle protocol 2: the module object __torch__.Sdpa with state {"training": True}
+    ByteArrayOutputStream data = new ByteArrayOutputStream();
+    data.write(new byte[] {(byte) 0x80, 2}); // PROTO 2
+    data.writeBytes("c__torch__\nSdpa\n".getBytes(StandardCharsets.US_ASCII)); // GLOBAL
+    data.write(new byte[] {')', (byte) 0x81, '}', 'X', 8, 0, 0, 0}); // EMPTY_TUPLE NEWOBJ EMPTY_DICT BINUNICODE(8)
+    data.writeBytes("training".getBytes(StandardCharsets.US_ASCII));
+    data.write(new byte[] {(byte) 0x88, 's', 'b', '.'}); // NEWTRUE SETITEM BUILD STOP
+    try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
+      stored(zip, "sdpa/data.pkl", data.toByteArray());
+      stored(zip, "sdpa/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
+      stored(zip, "sdpa/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'}); // PROTO 2, EMPTY_TUPLE, STOP
+      stored(zip, "sdpa/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+      stored(zip, "sdpa/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
+    }
+  }
+
+  private static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+    ZipEntry e = new ZipEntry(name);
+    e.setMethod(ZipEntry.STORED);
+    e.setSize(bytes.length);
+    CRC32 crc = new CRC32();
+    crc.update(bytes);
+    e.setCrc(crc.getValue());
+    zip.putNextEntry(e);
+    zip.write(bytes);
+    zip.closeEntry();
+  }
+}
