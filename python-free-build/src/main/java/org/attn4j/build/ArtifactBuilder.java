@@ -76,6 +76,9 @@ public final class ArtifactBuilder {
   private record Cached(Path directory, boolean hit) {}
 
   private static synchronized Cached cached(ArtifactRequest request, Progress progress) throws IOException {
+    // A process that builds loads the compiler first, cache hit or not: the runtime flavour, once loaded, cannot
+    // be upgraded, and the next request of this process may miss the cache.
+    ensureCompiler(request);
     String key = cacheKey(request);
     Path dir = Cache.directory().resolve("artifacts").resolve(request.getName() + "-" + key.substring(0, 16));
     if (Files.isRegularFile(dir.resolve(Manifest.FILE_NAME)) && Files.isRegularFile(dir.resolve(LIBRARY))) {
@@ -102,13 +105,18 @@ public final class ArtifactBuilder {
     }
   }
 
+  /**
+   * One compiler per process: TVM's GPU build whenever nvcc is there (it also does CPU codegen), so CPU and CUDA
+   * artifacts can be built by the same process.
+   */
+  private static void ensureCompiler(ArtifactRequest r) {
+    org.attn4j.tvm.TvmNatives.ensureCompiler(Toolchain.hasNvcc()
+        || r.target().getKind() == org.attn4j.schedules.TargetKind.CUDA);
+  }
+
   private static Manifest compile(ArtifactRequest r, Path dir, Progress progress) throws IOException {
     Path library = dir.resolve(LIBRARY);
     AttentionSpec spec = r.spec();
-    // One compiler per process: TVM's GPU build whenever nvcc is there (it also does CPU codegen), so CPU and
-    // CUDA artifacts can be built by the same process.
-    org.attn4j.tvm.TvmNatives.ensureCompiler(Toolchain.hasNvcc()
-        || r.target().getKind() == org.attn4j.schedules.TargetKind.CUDA);
     try (Te te = Te.create()) {
       AttentionGraph g = ScaledDotProduct.define(te, spec);
       KernelCompiler.Compiled c = KernelCompiler.compile(te, g, r.schedule(), r.target(), FUNCTION, library,
