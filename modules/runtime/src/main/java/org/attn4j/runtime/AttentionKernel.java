@@ -184,7 +184,7 @@ public final class AttentionKernel implements AutoCloseable {
    */
   public synchronized void run(Dims dims, FieldVector... args) {
     checkOpen();
-    List<Manifest.Argument> spec = checkCount(args.length, "vectors");
+    List<Manifest.Argument> spec = checkCount(args.length, "tensors");
     if (device.isCuda()) {
       throw new IllegalArgumentException(spec.get(0).name() + ": Arrow vectors are host memory and this kernel runs "
           + "on " + device + "; copy them with DeviceArray.copyFrom(FieldVector) and call run(Dims, DeviceArray...)"
