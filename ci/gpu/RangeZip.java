@@ -58,7 +58,7 @@ public final class RangeZip {
         if (name.endsWith(args[a])) {
           ByteBuffer head = range(uri, local, 30);
           long dataStart = local + 30 + Short.toUnsignedInt(head.getShort(26)) + Short.toUnsignedInt(head.getShort(28));
-          byte[] data = bytes(range(uri, dataStart, (int) comp));
+          byte[] data = range(uri, dataStart, (int) comp).array();
           if (method == 8) {
             Inflater inf = new Inflater(true);
             inf.setInput(data);
@@ -97,9 +97,5 @@ public final class RangeZip {
           + r.body().length + " bytes");
     }
     return ByteBuffer.wrap(r.body()).order(ByteOrder.LITTLE_ENDIAN);
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    return b.array();
   }
 }

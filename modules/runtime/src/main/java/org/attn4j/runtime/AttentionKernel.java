@@ -392,7 +392,7 @@ public final class AttentionKernel implements AutoCloseable {
     try {
       for (int i = 0; i < arrays.length; i++) {
         Manifest.Argument a = spec.get(i);
-        d[i] = DeviceArray.allocate(device, a.dtype(), shapeOf(a, dims));
+        d[i] = DeviceArray.allocate(device, a.dtype(), a.resolve(dims));
         if (arrays[i] instanceof float[] f) {
           if (!a.isOutput()) {
             d[i].copyFrom(f);
@@ -441,7 +441,7 @@ public final class AttentionKernel implements AutoCloseable {
   }
 
   private long resolveShape(int i, Dims dims) {
-    long[] s = shapeOf(manifest.arguments().get(i), dims);
+    long[] s = manifest.arguments().get(i).resolve(dims);
     System.arraycopy(s, 0, shapeValues[i], 0, s.length);
     long count = 1;
     for (long v : s) {
@@ -450,14 +450,6 @@ public final class AttentionKernel implements AutoCloseable {
     return count;
   }
 
-  private static long[] shapeOf(Manifest.Argument a, Dims dims) {
-    long[] s = new long[a.shape().size()];
-    for (int r = 0; r < s.length; r++) {
-      Object d = a.shape().get(r);
-      s[r] = d instanceof Number n ? n.longValue() : dims.get((String) d);
-    }
-    return s;
-  }
 
   private void checkDims(Dims dims) {
     manifest.dims().forEach((name, bounds) -> {
