@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
@@ -17,18 +18,24 @@ import org.attn4j.tvm.TvmFunction;
 import org.attn4j.tvm.TvmModule;
 import org.attn4j.tvm.TvmNatives;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tvm.DLDataType;
 import org.bytedeco.tvm.DLTensor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A loaded attention artifact (holds the compiled module; caller must close, {@link #close()} is idempotent).
  * Calls are checked against the artifact's manifest in Java before any native code runs: argument count, dtype,
- * every dimension (static values and symbolic bounds), buffer sizes, alignment, output/input overlap, released
- * buffers and the device. One call at a time per kernel (calls are serialised); the argument structs are
- * allocated once and reused, so a call allocates no native memory.
+ * every dimension (static values and symbolic bounds), buffer sizes, strides, alignment, output/input overlap,
+ * released buffers and the device. One call at a time per kernel (calls are serialised); the argument structs
+ * are allocated once and reused, so a call allocates no native memory.
+ *
+ * <p>Three entry points: Arrow vectors (host memory, zero copy: CPU kernels only), {@link DeviceArray}s or raw
+ * DLTensors in the kernel's device memory (zero copy: CPU and CUDA kernels), and Java arrays (copies).
  *
  * <pre>{@code
  * try (AttentionKernel kernel = AttentionKernel.load(dir)) {
- *   kernel.run(Dims.of(b, n, m), q, k, v, out);   // Float4Vectors, zero copy
+ *   kernel.run(Dims.of(b, n, m), q, k, v, out);   // q, out [b h n d], k, v [b h_kv m d]: Float4Vectors, zero copy
  * }
  * }</pre>
  */
@@ -92,7 +99,7 @@ public final class AttentionKernel implements AutoCloseable {
   public static AttentionKernel load(Path artifactDir, Device device) throws IOException {
     Manifest m = Manifest.read(artifactDir);
     verify(m, artifactDir, device);
-    TvmNatives.ensureRuntime();
+    TvmNatives.ensureRuntime(device.isCuda());
     TvmModule module = TvmModule.load(artifactDir.resolve(m.library()));
     try {
       TvmFunction f = module.getFunction(m.function());
@@ -152,6 +159,11 @@ public final class AttentionKernel implements AutoCloseable {
     return manifest;
   }
 
+  /** The device this kernel runs on. */
+  public Device getDevice() {
+    return device;
+  }
+
   /** The artifact's directory. */
   public Path getDirectory() {
     return directory;
@@ -161,18 +173,22 @@ public final class AttentionKernel implements AutoCloseable {
    * Runs the kernel on Arrow vectors, zero copy: each vector's data buffer is passed to the kernel as a
    * DLTensor view of the given shape (row-major). Arguments in the manifest's order (for attention:
    * {@code q, k, v, [key_lengths], out, [lse]}). Output vectors get their value count set and every validity
-   * bit set. Borrows every vector.
+   * bit set. Borrows every vector. Arrow memory is host memory: a CUDA kernel refuses it (copy it into
+   * {@link DeviceArray}s and call {@link #run(Dims, DeviceArray...)}; a hidden copy would break this
+   * overload's zero-copy promise).
    *
-   * @throws IllegalArgumentException if any argument does not match the manifest (nothing ran)
+   * @throws IllegalArgumentException if any argument does not match the manifest, or the kernel runs on CUDA
+   *     (nothing ran)
    * @throws IllegalStateException if the kernel was closed
    * @throws org.attn4j.tvm.TvmException if the kernel reports an error
    */
   public synchronized void run(Dims dims, FieldVector... args) {
     checkOpen();
-    List<Manifest.Argument> spec = manifest.arguments();
-    if (args.length != spec.size()) {
-      throw new IllegalArgumentException(manifest.variant() + ": expected " + spec.size() + " tensors "
-          + names() + ", got " + args.length);
+    List<Manifest.Argument> spec = checkCount(args.length, "tensors");
+    if (device.isCuda()) {
+      throw new IllegalArgumentException(spec.get(0).name() + ": Arrow vectors are host memory and this kernel runs "
+          + "on " + device + "; copy them with DeviceArray.copyFrom(FieldVector) and call run(Dims, DeviceArray...)"
+          + " (or use run(Dims, BufferAllocator, float[]...), which copies)");
     }
     checkDims(dims);
     long[] addr = new long[args.length];
@@ -223,15 +239,104 @@ public final class AttentionKernel implements AutoCloseable {
   }
 
   /**
+   * Runs the kernel on {@link DeviceArray}s in the kernel's device memory, zero copy. Equivalent to
+   * {@link #run(Dims, DLTensor...)} on their tensors. On CUDA the call returns once the kernel is queued; a
+   * copy back ({@link DeviceArray#copyTo}) or {@link DeviceArray#synchronize} waits for it. Borrows every array.
+   *
+   * @throws IllegalStateException if the kernel or an array was closed
+   */
+  public void run(Dims dims, DeviceArray... args) {
+    DLTensor[] t = new DLTensor[args.length];
+    for (int i = 0; i < args.length; i++) {
+      t[i] = args[i] == null ? null : args[i].getTensor();
+    }
+    run(dims, t);
+  }
+
+  /**
+   * Runs the kernel on DLTensors (from {@link DeviceArray#getTensor()}, TVM4J, or DLPack), zero copy. Each
+   * tensor must have the manifest's rank, shape (symbolic dims from {@code dims}) and dtype, live on this
+   * kernel's device, be compact row-major (null strides, or the compact ones), and have its data (plus
+   * {@code byte_offset}) aligned to the manifest's alignment; outputs must not overlap any other argument.
+   * Borrows every tensor (its memory must stay allocated until the call returns; on CUDA, until the kernel ends).
+   *
+   * @throws IllegalArgumentException if any argument does not match (nothing ran)
+   * @throws IllegalStateException if the kernel was closed
+   * @throws org.attn4j.tvm.TvmException if the kernel reports an error
+   */
+  public synchronized void run(Dims dims, DLTensor... args) {
+    checkOpen();
+    List<Manifest.Argument> spec = checkCount(args.length, "tensors");
+    checkDims(dims);
+    long[] addr = new long[args.length];
+    long[] bytes = new long[args.length];
+    for (int i = 0; i < args.length; i++) {
+      Manifest.Argument a = spec.get(i);
+      DLTensor t = args[i];
+      if (t == null || t.isNull()) {
+        throw new IllegalArgumentException(a.name() + ": expected a DLTensor, got null");
+      }
+      long count = resolveShape(i, dims);
+      checkTensor(a, i, t);
+      Pointer data = t.data();
+      if (data == null || data.isNull()) {
+        throw new IllegalArgumentException(a.name() + ": its data pointer is null (released?)");
+      }
+      addr[i] = data.address() + t.byte_offset();
+      bytes[i] = count * DTypes.bytes(a.dtype());
+      checkAlignment(a.name(), addr[i]);
+    }
+    checkOverlap(spec, addr, bytes);
+    invoke(addr);
+  }
+
+  private void checkTensor(Manifest.Argument a, int i, DLTensor t) {
+    long[] want = shapeValues[i];
+    long[] got = new long[t.ndim()];
+    LongPointer shape = t.shape();
+    for (int r = 0; r < got.length; r++) {
+      got[r] = shape.get(r);
+    }
+    if (!Arrays.equals(want, got)) {
+      throw new IllegalArgumentException(a.name() + ": expected " + a.shapeText() + " = " + Arrays.toString(want)
+          + ", got " + Arrays.toString(got));
+    }
+    DLDataType w = tensors[i].dtype();
+    DLDataType g = t.dtype();
+    if (g.code() != w.code() || g.bits() != w.bits() || g.lanes() != w.lanes()) {
+      throw new IllegalArgumentException(a.name() + ": expected dtype " + a.dtype() + ", got DLPack (code "
+          + g.code() + ", bits " + g.bits() + ", lanes " + g.lanes() + ")");
+    }
+    int type = t.device().device_type();
+    int index = t.device().device_id();
+    if (type != device.dlpackType() || index != device.index()) {
+      throw new IllegalArgumentException(a.name() + ": expected memory on " + device + " (the kernel's device), got"
+          + " DLPack device (type " + type + ", id " + index + ")");
+    }
+    LongPointer strides = t.strides();
+    if (strides != null && !strides.isNull()) {
+      long compact = 1;
+      for (int r = got.length - 1; r >= 0; r--) {
+        if (got[r] != 1 && strides.get(r) != compact) {
+          throw new IllegalArgumentException(a.name() + ": expected compact row-major strides, got stride "
+              + strides.get(r) + " for dim " + r + " (compact: " + compact + ")");
+        }
+        compact *= got[r];
+      }
+    }
+  }
+
+  /**
    * Runs the kernel on Java arrays (float[] for float32 tensors, int[] for int32). <b>Copies</b> every input
-   * into native memory and every output back, allocating from {@code allocator}; use the Arrow overload to
-   * avoid copies.
+   * into native memory and every output back: for a CPU kernel into Arrow buffers from {@code allocator}, for a
+   * CUDA kernel into {@link DeviceArray}s ({@code allocator} is then unused). Use the Arrow or
+   * {@link DeviceArray} overloads to avoid copies. Everything allocated here is released even if it fails.
    */
   public void run(Dims dims, BufferAllocator allocator, Object... arrays) {
-    List<Manifest.Argument> spec = manifest.arguments();
-    if (arrays.length != spec.size()) {
-      throw new IllegalArgumentException(manifest.variant() + ": expected " + spec.size() + " arrays "
-          + names() + ", got " + arrays.length);
+    List<Manifest.Argument> spec = checkCount(arrays.length, "arrays");
+    if (device.isCuda()) {
+      runThroughDevice(dims, spec, arrays);
+      return;
     }
     FieldVector[] vecs = new FieldVector[arrays.length];
     try {
@@ -256,8 +361,7 @@ public final class AttentionKernel implements AutoCloseable {
           }
           v.setValueCount(f.length);
         } else {
-          throw new IllegalArgumentException(a.name() + ": expected float[] or int[], got "
-              + (arrays[i] == null ? "null" : arrays[i].getClass().getSimpleName()));
+          throw notAnArray(a, arrays[i]);
         }
       }
       run(dims, vecs);
@@ -283,6 +387,51 @@ public final class AttentionKernel implements AutoCloseable {
     }
   }
 
+  private void runThroughDevice(Dims dims, List<Manifest.Argument> spec, Object[] arrays) {
+    DeviceArray[] d = new DeviceArray[arrays.length];
+    try {
+      for (int i = 0; i < arrays.length; i++) {
+        Manifest.Argument a = spec.get(i);
+        d[i] = DeviceArray.allocate(device, a.dtype(), a.resolve(dims));
+        if (arrays[i] instanceof float[] f) {
+          if (!a.isOutput()) {
+            d[i].copyFrom(f);
+          }
+        } else if (arrays[i] instanceof int[] f) {
+          d[i].copyFrom(f);
+        } else {
+          throw notAnArray(a, arrays[i]);
+        }
+      }
+      run(dims, d);
+      for (int i = 0; i < arrays.length; i++) {
+        if (spec.get(i).isOutput()) {
+          d[i].copyTo((float[]) arrays[i]);
+        }
+      }
+    } finally {
+      for (DeviceArray a : d) {
+        if (a != null) {
+          a.close();
+        }
+      }
+    }
+  }
+
+  private static IllegalArgumentException notAnArray(Manifest.Argument a, @Nullable Object o) {
+    return new IllegalArgumentException(a.name() + ": expected float[] or int[], got "
+        + (o == null ? "null" : o.getClass().getSimpleName()));
+  }
+
+  private List<Manifest.Argument> checkCount(int count, String what) {
+    List<Manifest.Argument> spec = manifest.arguments();
+    if (count != spec.size()) {
+      throw new IllegalArgumentException(manifest.variant() + ": expected " + spec.size() + " " + what + " "
+          + names() + ", got " + count);
+    }
+    return spec;
+  }
+
   private void invoke(long[] addr) {
     for (int i = 0; i < addr.length; i++) {
       shapes[i].put(shapeValues[i]);
@@ -292,16 +441,15 @@ public final class AttentionKernel implements AutoCloseable {
   }
 
   private long resolveShape(int i, Dims dims) {
-    Manifest.Argument a = manifest.arguments().get(i);
+    long[] s = manifest.arguments().get(i).resolve(dims);
+    System.arraycopy(s, 0, shapeValues[i], 0, s.length);
     long count = 1;
-    for (int r = 0; r < a.shape().size(); r++) {
-      Object d = a.shape().get(r);
-      long v = d instanceof Number n ? n.longValue() : dims.get((String) d);
-      shapeValues[i][r] = v;
+    for (long v : s) {
       count = Math.multiplyExact(count, v);
     }
     return count;
   }
+
 
   private void checkDims(Dims dims) {
     manifest.dims().forEach((name, bounds) -> {

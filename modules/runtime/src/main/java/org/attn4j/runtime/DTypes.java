@@ -28,6 +28,13 @@ final class DTypes {
 
   /** A reusable pointer to raw memory, so that a call allocates no Java wrapper. Not thread-safe. */
   static final class RawPointer extends Pointer {
+    /** This pointer, at {@code a}. */
+    RawPointer at(long a) {
+      this.address = a;
+      return this;
+    }
+
+
     /** Points {@code t} at {@code address}. */
     void point(DLTensor t, long a) {
       this.address = a;

@@ -20,6 +20,17 @@ public record Device(String kind, int index) {
     return new Device("cuda", index);
   }
 
+  /** Whether this is a CUDA device. */
+  public boolean isCuda() {
+    return kind.equals("cuda");
+  }
+
+  /** {@code cpu:0}, {@code cuda:1}, ... */
+  @Override
+  public String toString() {
+    return kind + ":" + index;
+  }
+
   /** DLPack's device type code (kDLCPU = 1, kDLCUDA = 2). */
   public int dlpackType() {
     return kind.equals("cuda") ? 2 : 1;

@@ -67,6 +67,20 @@ public record Manifest(
       return role.equals("output");
     }
 
+    /**
+     * The concrete shape for a call: static dims as they are, symbolic ones from {@code dims}.
+     *
+     * @throws IllegalArgumentException if a symbolic dim has no value in {@code dims}
+     */
+    public long[] resolve(Dims dims) {
+      long[] s = new long[shape.size()];
+      for (int r = 0; r < s.length; r++) {
+        Object d = shape.get(r);
+        s[r] = d instanceof Number n ? n.longValue() : dims.get((String) d);
+      }
+      return s;
+    }
+
     /** The shape in einops-like text, e.g. {@code [b, 8, n, 64]}. */
     public String shapeText() {
       return shape.toString();

@@ -19,6 +19,14 @@ public class TvmException extends Attn4jException {
     return tvmMessage;
   }
 
+  /**
+   * Throws a {@code TvmException} with TVM's last error when {@code rc}, the return code of a TVM C API call,
+   * is not 0.
+   */
+  public static void check(int rc, String what) {
+    TvmCall.check(rc, what);
+  }
+
   /** Removes TVM's native stack dump and the leading traceback noise from a last-error text. */
   static String clean(String raw) {
     String s = raw;

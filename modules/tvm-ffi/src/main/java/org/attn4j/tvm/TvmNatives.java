@@ -19,6 +19,9 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>{@link Flavor#RUNTIME}: {@code libtvm_runtime.so} and the JNI binding only (about 5 MB). The compiler
  *       ({@code libtvm.so}, LLVM) is never mapped. This is what {@code attn4j-runtime} uses.</li>
+ *   <li>{@link Flavor#RUNTIME_CUDA}: the same from TVM's GPU build (classifier {@code linux-x86_64-gpu}), which
+ *       also runs CUDA modules and CPU ones. Needs the CUDA driver ({@code libcuda.so.1}) and a real
+ *       {@code libcudart.so.12} on the library path; cuBLAS/cuDNN are only linked, never called.</li>
  *   <li>{@link Flavor#COMPILER}: the whole of TVM with LLVM codegen, and optionally CUDA codegen (TVM's GPU
  *       build). On a machine without the CUDA libraries, empty stand-ins with the right sonames are generated
  *       with the system C compiler so the GPU build loads; CUDA kernels are then compiled by the registered
@@ -32,6 +35,8 @@ public final class TvmNatives {
   public enum Flavor {
     /** {@code libtvm_runtime} only: loads and runs compiled modules. */
     RUNTIME,
+    /** {@code libtvm_runtime} of TVM's GPU build: loads and runs compiled CPU and CUDA modules. */
+    RUNTIME_CUDA,
     /** The whole compiler (TVM + LLVM), CPU codegen only. */
     COMPILER,
     /** The whole compiler from TVM's GPU build: CPU and CUDA codegen. */
@@ -58,6 +63,20 @@ public final class TvmNatives {
   public static void ensureRuntime() {
     if (loaded == null) {
       load(Flavor.RUNTIME);
+    }
+  }
+
+  /**
+   * Makes sure a flavour able to run compiled kernels on CUDA devices (when {@code cuda}) or on the CPU is
+   * loaded; loads {@link Flavor#RUNTIME_CUDA} or {@link Flavor#RUNTIME} if none is loaded yet.
+   *
+   * @throws NativeLoadException if the natives cannot be loaded, or if a flavour without CUDA was loaded first
+   */
+  public static void ensureRuntime(boolean cuda) {
+    if (cuda) {
+      load(Flavor.RUNTIME_CUDA);
+    } else {
+      ensureRuntime();
     }
   }
 
@@ -96,7 +115,8 @@ public final class TvmNatives {
       }
       try {
         switch (flavor) {
-          case RUNTIME -> loadRuntimeOnly();
+          case RUNTIME -> loadRuntimeOnly(PLATFORM);
+          case RUNTIME_CUDA -> loadRuntimeOnly(PLATFORM + "-gpu");
           case COMPILER -> loadCompiler(false);
           case COMPILER_CUDA -> loadCompiler(true);
         }
@@ -106,7 +126,7 @@ public final class TvmNatives {
         throw new NativeLoadException(
             "could not load TVM natives (" + flavor + ") for platform " + PLATFORM + ": " + e
                 + ". Add org.bytedeco:tvm:0.18.0-1.5.11:" + PLATFORM
-                + (flavor == Flavor.COMPILER_CUDA ? "-gpu" : "")
+                + (flavor == Flavor.COMPILER_CUDA || flavor == Flavor.RUNTIME_CUDA ? "-gpu" : "")
                 + " (and its openblas, dnnl, opencl natives) to the classpath; JavaCPP cache: "
                 + cacheDirOrUnknown(),
             e);
@@ -119,7 +139,7 @@ public final class TvmNatives {
     boolean ok =
         current == wanted
             || wanted == Flavor.RUNTIME
-            || (current == Flavor.COMPILER_CUDA && wanted == Flavor.COMPILER);
+            || (current == Flavor.COMPILER_CUDA && (wanted == Flavor.COMPILER || wanted == Flavor.RUNTIME_CUDA));
     if (!ok) {
       throw new NativeLoadException(
           "TVM natives were already loaded as " + current + " in this process; " + wanted
@@ -128,16 +148,28 @@ public final class TvmNatives {
     }
   }
 
-  /** Natives every TVM library needs by soname, loaded through their JavaCPP presets. */
+  /**
+   * Natives every TVM library needs by soname (OpenCL, OpenBLAS, oneDNN), loaded through their JavaCPP presets
+   * when those are on the class path. A deployment without them (the GPU bundle of ci/gpu-check.sh) puts
+   * libraries with those sonames on {@code LD_LIBRARY_PATH} instead; the runtime only links them (TVM's contrib
+   * BLAS/DNNL functions, which attention kernels never call).
+   */
   private static void loadDependencies() {
-    Loader.load(org.bytedeco.opencl.global.OpenCL.class);
-    Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
-    Loader.load(org.bytedeco.dnnl.global.dnnl.class);
+    Loader.load(org.bytedeco.javacpp.presets.javacpp.class);
+    for (String c : new String[] {"opencl.global.OpenCL", "openblas.global.openblas_nolapack", "dnnl.global.dnnl"}) {
+      Class<?> preset;
+      try {
+        preset = Class.forName("org.bytedeco." + c, false, TvmNatives.class.getClassLoader());
+      } catch (ClassNotFoundException absent) {
+        continue;
+      }
+      Loader.load(preset);
+    }
   }
 
-  private static void loadRuntimeOnly() throws IOException {
+  private static void loadRuntimeOnly(String platform) throws IOException {
     loadDependencies();
-    String dir = "/org/bytedeco/tvm/" + PLATFORM + "/";
+    String dir = "/org/bytedeco/tvm/" + platform + "/";
     File runtime = cache(dir + "libtvm_runtime.so");
     File jni = cache(dir + "libjnitvm_runtime.so");
     System.load(runtime.getAbsolutePath());
@@ -244,7 +276,8 @@ public final class TvmNatives {
     URL url = TvmNatives.class.getResource(resource);
     if (url == null) {
       throw new NativeLoadException(
-          "resource " + resource + " not found on the classpath: add org.bytedeco:tvm:0.18.0-1.5.11:" + PLATFORM);
+          "resource " + resource + " not found on the classpath: add org.bytedeco:tvm:0.18.0-1.5.11:"
+              + resource.split("/")[4]);
     }
     return Loader.cacheResource(url);
   }
