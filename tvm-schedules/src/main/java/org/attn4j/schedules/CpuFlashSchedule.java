@@ -95,6 +95,12 @@ public final class CpuFlashSchedule implements AttentionSchedule {
     return p;
   }
 
+  /** The name and parameters, e.g. {@code cpu-flash{qBlock=64, kBlock=96, vectorWidth=16, microKeys=12}}. */
+  @Override
+  public String toString() {
+    return getName() + getParameters();
+  }
+
   @Override
   public boolean buildsLoopNest() {
     return true;

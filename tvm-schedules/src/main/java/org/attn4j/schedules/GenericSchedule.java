@@ -18,6 +18,12 @@ public final class GenericSchedule implements AttentionSchedule {
     this.kind = kind;
   }
 
+  /** The name and target kind, e.g. {@code generic(CPU)}. */
+  @Override
+  public String toString() {
+    return getName() + "(" + kind + ")";
+  }
+
   @Override
   public String getName() {
     return "generic";
