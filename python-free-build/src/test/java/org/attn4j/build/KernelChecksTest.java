@@ -8,45 +8,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
-import org.attn4j.attention.AttentionSpec;
 import org.attn4j.reference.CoreAttentionOracle;
 import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Device;
 import org.attn4j.runtime.Dims;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every check the runtime does before a native call, each with a negative test; zero copy proven. */
-class KernelChecksTest {
-  static final int B = 1, H = 2, N = 4, M = 6, D = 8;
-  static Path artifact;
-  BufferAllocator allocator;
-
-  @BeforeAll
-  static void build() throws IOException {
-    artifact = ArtifactBuilder.buildCached(ArtifactRequest.of(
-        AttentionSpec.builder().heads(H).headDim(D).build(), BuildTarget.hostCpu()), Progress.silent());
-  }
-
-  @BeforeEach
-  void setUp() {
-    allocator = new RootAllocator();
-  }
-
-  @AfterEach
-  void tearDown() {
-    allocator.close();
-  }
+class KernelChecksTest extends HostKernelFixture {
+  static final int B = 1, N = 4, M = 6;
 
   private Float4Vector q() {
     return Vectors.floats(allocator, "q", TestData.uniform(1, B * H * N * D, -1, 1));

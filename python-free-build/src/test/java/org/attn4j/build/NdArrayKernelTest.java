@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float4Vector;
-import org.attn4j.attention.AttentionSpec;
 import org.attn4j.reference.TestData;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Device;
@@ -21,7 +18,6 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tvm.DLTensor;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,28 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  * path (count, rank, dims and bounds, dtype, device, strides, byte_offset alignment, overlap, closed kernel and
  * arrays) refused before any native call.
  */
-class NdArrayKernelTest {
-  static final int B = 2, H = 2, N = 5, M = 7, D = 8;
+class NdArrayKernelTest extends HostKernelFixture {
+  static final int B = 2, N = 5, M = 7;
   static final Device CPU = Device.cpu();
-  static Path artifact;
-  BufferAllocator allocator;
   long liveBefore;
 
-  @BeforeAll
-  static void build() throws IOException {
-    artifact = ArtifactBuilder.buildCached(ArtifactRequest.of(
-        AttentionSpec.builder().heads(H).headDim(D).build(), BuildTarget.hostCpu()), Progress.silent());
-  }
-
   @BeforeEach
-  void setUp() {
-    allocator = new RootAllocator();
+  void countLiveArrays() {
     liveBefore = DeviceArray.liveCount();
   }
 
   @AfterEach
-  void tearDown() {
-    allocator.close();
+  void checkArraysClosed() {
     assertThat(DeviceArray.liveCount()).as("device arrays still open").isEqualTo(liveBefore);
   }
 

@@ -190,11 +190,7 @@ public final class AttentionKernel implements AutoCloseable {
           + "on " + device + "; copy them with DeviceArray.copyFrom(FieldVector) and call run(Dims, DeviceArray...)"
           + " (or use run(Dims, BufferAllocator, float[]...), which copies)");
     }
-    checkDims(dims);
-    long[] addr = new long[args.length];
-    long[] bytes = new long[args.length];
-    for (int i = 0; i < args.length; i++) {
-      Manifest.Argument a = spec.get(i);
+    long[] counts = invokeChecked(dims, spec, (a, i, count) -> {
       FieldVector vec = args[i];
       String want = a.dtype();
       String got = vec instanceof Float4Vector ? "float32" : vec instanceof IntVector ? "int32"
@@ -202,7 +198,6 @@ public final class AttentionKernel implements AutoCloseable {
       if (!want.equals(got)) {
         throw new IllegalArgumentException(a.name() + ": expected dtype " + want + ", got " + got);
       }
-      long count = resolveShape(i, dims);
       ArrowBuf data = vec.getDataBuffer();
       long elemBytes = DTypes.bytes(want);
       if (a.isOutput()) {
@@ -222,16 +217,12 @@ public final class AttentionKernel implements AutoCloseable {
       if (!a.isOutput() && vec.getNullCount() != 0) {
         throw new IllegalArgumentException(a.name() + ": expected no nulls, got " + vec.getNullCount());
       }
-      addr[i] = data.memoryAddress();
-      bytes[i] = count * elemBytes;
-      checkAlignment(a.name(), addr[i]);
-    }
-    checkOverlap(spec, addr, bytes);
-    invoke(addr);
+      return data.memoryAddress();
+    });
     for (int i = 0; i < args.length; i++) {
       if (spec.get(i).isOutput()) {
         FieldVector vec = args[i];
-        int count = (int) (bytes[i] / DTypes.bytes(spec.get(i).dtype()));
+        int count = (int) counts[i];
         vec.setValueCount(count);
         vec.getValidityBuffer().setOne(0, (count + 7) / 8);
       }
@@ -267,27 +258,58 @@ public final class AttentionKernel implements AutoCloseable {
   public synchronized void run(Dims dims, DLTensor... args) {
     checkOpen();
     List<Manifest.Argument> spec = checkCount(args.length, "tensors");
-    checkDims(dims);
-    long[] addr = new long[args.length];
-    long[] bytes = new long[args.length];
-    for (int i = 0; i < args.length; i++) {
-      Manifest.Argument a = spec.get(i);
+    invokeChecked(dims, spec, (a, i, count) -> {
       DLTensor t = args[i];
       if (t == null || t.isNull()) {
         throw new IllegalArgumentException(a.name() + ": expected a DLTensor, got null");
       }
-      long count = resolveShape(i, dims);
       checkTensor(a, i, t);
       Pointer data = t.data();
       if (data == null || data.isNull()) {
         throw new IllegalArgumentException(a.name() + ": its data pointer is null (released?)");
       }
-      addr[i] = data.address() + t.byte_offset();
-      bytes[i] = count * DTypes.bytes(a.dtype());
+      return data.address() + t.byte_offset();
+    });
+  }
+
+  /** One entry point's own checks of an argument of a zero-copy call. */
+  @FunctionalInterface
+  private interface ArgumentCheck {
+    /**
+     * Checks the argument and gives the address of its data.
+     *
+     * @param a the manifest's argument
+     * @param i its position
+     * @param count its element count, from the manifest's shape and the call's dims
+     * @return the address of its first element
+     * @throws IllegalArgumentException if the argument does not match {@code a}
+     */
+    long address(Manifest.Argument a, int i, long count);
+  }
+
+  /**
+   * What both zero-copy entry points do around their own per-argument checks: checks {@code dims}, resolves each
+   * argument's shape and lets {@code check} validate it and give its address, checks alignment and that no output
+   * overlaps another argument, then calls the kernel. Nothing runs if a check throws.
+   *
+   * @param spec the manifest's arguments, already checked against the call's argument count
+   * @return each argument's element count
+   */
+  private long[] invokeChecked(Dims dims, List<Manifest.Argument> spec, ArgumentCheck check) {
+    checkDims(dims);
+    long[] addr = new long[spec.size()];
+    long[] bytes = new long[spec.size()];
+    long[] counts = new long[spec.size()];
+    for (int i = 0; i < spec.size(); i++) {
+      Manifest.Argument a = spec.get(i);
+      counts[i] = resolveShape(i, dims);
+      addr[i] = check.address(a, i, counts[i]);
+      bytes[i] = counts[i] * DTypes.bytes(a.dtype());
       checkAlignment(a.name(), addr[i]);
     }
     checkOverlap(spec, addr, bytes);
     invoke(addr);
+    return counts;
   }
 
   private void checkTensor(Manifest.Argument a, int i, DLTensor t) {

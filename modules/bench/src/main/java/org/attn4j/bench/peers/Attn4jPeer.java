@@ -26,13 +26,9 @@ import org.attn4j.runtime.Dims;
  * process. The build (a compile, or a copy from the attn4j cache) happens in the constructor and is reported
  * separately by {@link #getNote()}.
  */
-public final class Attn4jPeer implements AttentionPeer {
+public final class Attn4jPeer extends NativePeer {
 
-  private final int b;
-  private final int h;
-  private final int n;
-  private final int m;
-  private final int d;
+  private final PeerShape shape;
   private final ArtifactBuilder.Built built;
   private final BufferAllocator allocator;
   private final AttentionKernel kernel;
@@ -51,12 +47,7 @@ public final class Attn4jPeer implements AttentionPeer {
    * @throws UncheckedIOException if the artifact cannot be written or read
    */
   public Attn4jPeer(int b, int h, int n, int m, int d, boolean causal, Path artifacts) {
-    AttentionPeer.checkShape(b, h, n, m, d, causal);
-    this.b = b;
-    this.h = h;
-    this.n = n;
-    this.m = m;
-    this.d = d;
+    this.shape = new PeerShape(b, h, n, m, d, causal);
     AttentionSpec spec = AttentionSpec.builder().heads(h).headDim(d)
         .causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE).build();
     try {
@@ -106,7 +97,8 @@ public final class Attn4jPeer implements AttentionPeer {
 
   @Override
   public void setInputs(float[] qs, float[] ks, float[] vs) {
-    AttentionPeer.checkInputs(qs, ks, vs, b, h, n, m, d);
+    checkOpen();
+    shape.checkInputs(qs, ks, vs);
     copy(qs, q.getDataBuffer());
     copy(ks, k.getDataBuffer());
     copy(vs, v.getDataBuffer());
@@ -120,21 +112,23 @@ public final class Attn4jPeer implements AttentionPeer {
 
   @Override
   public void compute() {
+    checkOpen();
     kernel.run(dims, q, k, v, out);
   }
 
   @Override
   public void getOutput(float[] result) {
-    AttentionPeer.checkLength("out", result, b, h, n, d);
+    checkOpen();
+    shape.checkOutput(result);
     ArrowBuf buf = out.getDataBuffer();
     for (int i = 0; i < result.length; i++) {
       result[i] = buf.getFloat((long) i * Float.BYTES);
     }
   }
 
-  /** Closes the kernel, the vectors and their allocator; idempotent. */
+  /** Closes the kernel, the vectors and their allocator. */
   @Override
-  public void close() {
+  protected void release() {
     for (AutoCloseable c : new AutoCloseable[] {q, k, v, out, kernel}) {
       if (c != null) {
         try {

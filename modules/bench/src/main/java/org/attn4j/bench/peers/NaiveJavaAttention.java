@@ -14,12 +14,7 @@ package org.attn4j.bench.peers;
  */
 public final class NaiveJavaAttention implements AttentionPeer {
 
-  private final int b;
-  private final int h;
-  private final int n;
-  private final int m;
-  private final int d;
-  private final boolean causal;
+  private final PeerShape shape;
   private final float scale;
   private final float[] scores;
   private final float[] acc;
@@ -40,13 +35,7 @@ public final class NaiveJavaAttention implements AttentionPeer {
    * @throws IllegalArgumentException on an invalid shape
    */
   public NaiveJavaAttention(int b, int h, int n, int m, int d, boolean causal) {
-    AttentionPeer.checkShape(b, h, n, m, d, causal);
-    this.b = b;
-    this.h = h;
-    this.n = n;
-    this.m = m;
-    this.d = d;
-    this.causal = causal;
+    this.shape = new PeerShape(b, h, n, m, d, causal);
     this.scale = (float) (1.0 / Math.sqrt(d));
     this.scores = new float[m];
     this.acc = new float[d];
@@ -60,7 +49,7 @@ public final class NaiveJavaAttention implements AttentionPeer {
 
   @Override
   public void setInputs(float[] q, float[] k, float[] v) {
-    AttentionPeer.checkInputs(q, k, v, b, h, n, m, d);
+    shape.checkInputs(q, k, v);
     this.q = q;
     this.k = k;
     this.v = v;
@@ -68,7 +57,7 @@ public final class NaiveJavaAttention implements AttentionPeer {
 
   @Override
   public void getOutput(float[] out) {
-    AttentionPeer.checkLength("out", out, b, h, n, d);
+    shape.checkOutput(out);
     System.arraycopy(result, 0, out, 0, out.length);
   }
 
@@ -80,7 +69,12 @@ public final class NaiveJavaAttention implements AttentionPeer {
     final float[] out = result;
     final float[] s = scores;
     final float[] a = acc;
-    for (int bh = 0; bh < b * h; bh++) {
+    final int heads = shape.b() * shape.h();
+    final int n = shape.n();
+    final int m = shape.m();
+    final int d = shape.d();
+    final boolean causal = shape.causal();
+    for (int bh = 0; bh < heads; bh++) {
       final int qBase = bh * n * d;
       final int kvBase = bh * m * d;
       for (int i = 0; i < n; i++) {

@@ -34,13 +34,9 @@ import org.jspecify.annotations.Nullable;
  * tensors wrapping them are created once, in the constructor, and reused; a call allocates only ONNX Runtime's
  * internal scratch and small result bookkeeping.
  */
-public final class OnnxRuntimeAttention implements AttentionPeer {
+public final class OnnxRuntimeAttention extends NativePeer {
 
-  private final int b;
-  private final int h;
-  private final int n;
-  private final int m;
-  private final int d;
+  private final PeerShape shape;
   private final int intraOpThreads;
   private final OnnxAttentionModel.Op op;
   private final OrtSession.SessionOptions options;
@@ -55,7 +51,6 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
   private final OnnxTensor yTensor;
   private final Map<String, OnnxTensor> inputs;
   private final Map<String, OnnxTensor> pinnedOutputs;
-  private boolean closed;
 
   /**
    * Creates the peer for one shape: builds the model, creates the session (standard {@code Attention} first,
@@ -81,15 +76,10 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
    */
   OnnxRuntimeAttention(int b, int h, int n, int m, int d, boolean causal, int intraOpThreads,
       OnnxAttentionModel.@Nullable Op forced) {
-    AttentionPeer.checkShape(b, h, n, m, d, causal);
+    this.shape = new PeerShape(b, h, n, m, d, causal);
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
     }
-    this.b = b;
-    this.h = h;
-    this.n = n;
-    this.m = m;
-    this.d = d;
     this.intraOpThreads = intraOpThreads;
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     this.qBuf = directFloats(b * h * n * d);
@@ -104,7 +94,7 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
     @Nullable Loaded loaded = null;
     for (OnnxAttentionModel.Op candidate : candidates) {
       try {
-        loaded = load(env, candidate, causal);
+        loaded = load(env, candidate);
         break;
       } catch (OrtException | RuntimeException e) {
         failures.add(e);
@@ -154,7 +144,12 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
    * whatever the buffers hold, zeros at first) so that a missing kernel fails here; on failure closes whatever it
    * created.
    */
-  private Loaded load(OrtEnvironment env, OnnxAttentionModel.Op candidate, boolean causal) throws OrtException {
+  private Loaded load(OrtEnvironment env, OnnxAttentionModel.Op candidate) throws OrtException {
+    int b = shape.b();
+    int h = shape.h();
+    int n = shape.n();
+    int m = shape.m();
+    int d = shape.d();
     long[] qShape = candidate == OnnxAttentionModel.Op.ATTENTION_23
         ? new long[] {b, h, n, d} : new long[] {b, n, (long) h * d};
     long[] kvShape = candidate == OnnxAttentionModel.Op.ATTENTION_23
@@ -166,7 +161,7 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
       opts.setIntraOpNumThreads(intraOpThreads);
       opts.setInterOpNumThreads(1);
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      sess = env.createSession(OnnxAttentionModel.build(candidate, b, h, n, m, d, causal), opts);
+      sess = env.createSession(OnnxAttentionModel.build(candidate, b, h, n, m, d, shape.causal()), opts);
       OnnxTensor qt = OnnxTensor.createTensor(env, qBuf, qShape);
       tensors.add(qt);
       OnnxTensor kt = OnnxTensor.createTensor(env, kBuf, kvShape);
@@ -210,7 +205,7 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
   @Override
   public void setInputs(float[] q, float[] k, float[] v) {
     checkOpen();
-    AttentionPeer.checkInputs(q, k, v, b, h, n, m, d);
+    shape.checkInputs(q, k, v);
     if (op == OnnxAttentionModel.Op.ATTENTION_23) {
       qBuf.clear();
       qBuf.put(q);
@@ -219,9 +214,9 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
       vBuf.clear();
       vBuf.put(v);
     } else {
-      toSequenceMajor(q, qBuf, n);
-      toSequenceMajor(k, kBuf, m);
-      toSequenceMajor(v, vBuf, m);
+      toSequenceMajor(q, qBuf, shape.n());
+      toSequenceMajor(k, kBuf, shape.m());
+      toSequenceMajor(v, vBuf, shape.m());
     }
   }
 
@@ -239,28 +234,22 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
   @Override
   public void getOutput(float[] out) {
     checkOpen();
-    AttentionPeer.checkLength("out", out, b, h, n, d);
+    shape.checkOutput(out);
     if (op == OnnxAttentionModel.Op.ATTENTION_23) {
       yBuf.clear();
       yBuf.get(out);
     } else {
-      fromSequenceMajor(yBuf, out, n);
-    }
-  }
-
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException(name() + " is closed");
+      fromSequenceMajor(yBuf, out, shape.n());
     }
   }
 
   /** Copies {@code [b, h, len, d]} into {@code dst} as {@code [b, len, h, d]}. */
   private void toSequenceMajor(float[] src, FloatBuffer dst, int len) {
-    for (int bi = 0; bi < b; bi++) {
-      for (int hi = 0; hi < h; hi++) {
-        int srcBase = (bi * h + hi) * len * d;
+    for (int bi = 0; bi < shape.b(); bi++) {
+      for (int hi = 0; hi < shape.h(); hi++) {
+        int srcBase = (bi * shape.h() + hi) * len * shape.d();
         for (int s = 0; s < len; s++) {
-          dst.put(((bi * len + s) * h + hi) * d, src, srcBase + s * d, d);
+          dst.put(((bi * len + s) * shape.h() + hi) * shape.d(), src, srcBase + s * shape.d(), shape.d());
         }
       }
     }
@@ -268,11 +257,11 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
 
   /** Copies {@code [b, len, h, d]} from {@code src} into {@code dst} as {@code [b, h, len, d]}. */
   private void fromSequenceMajor(FloatBuffer src, float[] dst, int len) {
-    for (int bi = 0; bi < b; bi++) {
-      for (int hi = 0; hi < h; hi++) {
-        int dstBase = (bi * h + hi) * len * d;
+    for (int bi = 0; bi < shape.b(); bi++) {
+      for (int hi = 0; hi < shape.h(); hi++) {
+        int dstBase = (bi * shape.h() + hi) * len * shape.d();
         for (int s = 0; s < len; s++) {
-          src.get(((bi * len + s) * h + hi) * d, dst, dstBase + s * d, d);
+          src.get(((bi * len + s) * shape.h() + hi) * shape.d(), dst, dstBase + s * shape.d(), shape.d());
         }
       }
     }
@@ -280,11 +269,7 @@ public final class OnnxRuntimeAttention implements AttentionPeer {
 
   /** Closes the tensors, the session and its options; the shared {@link OrtEnvironment} stays open. */
   @Override
-  public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void release() {
     qTensor.close();
     kTensor.close();
     vTensor.close();

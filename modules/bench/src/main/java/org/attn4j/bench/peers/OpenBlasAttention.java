@@ -28,14 +28,9 @@ import org.jspecify.annotations.Nullable;
  * process-wide). Inputs and output live in native memory allocated once; {@link #setInputs} and
  * {@link #getOutput} copy.
  */
-public final class OpenBlasAttention implements AttentionPeer {
+public final class OpenBlasAttention extends NativePeer {
 
-  private final int b;
-  private final int h;
-  private final int n;
-  private final int m;
-  private final int d;
-  private final boolean causal;
+  private final PeerShape shape;
   private final int threads;
   private final FloatPointer q;
   private final FloatPointer k;
@@ -44,7 +39,6 @@ public final class OpenBlasAttention implements AttentionPeer {
   private final List<Callable<Void>> workers = new ArrayList<>();
   private final List<FloatPointer> scores = new ArrayList<>();
   private final @Nullable ExecutorService pool;
-  private boolean closed;
 
   /**
    * Allocates the native buffers and, for {@code threads > 1}, a pool of {@code threads - 1} daemon threads.
@@ -53,16 +47,10 @@ public final class OpenBlasAttention implements AttentionPeer {
    * @throws IllegalArgumentException on an invalid shape or thread count
    */
   public OpenBlasAttention(int b, int h, int n, int m, int d, boolean causal, int threads) {
-    AttentionPeer.checkShape(b, h, n, m, d, causal);
+    this.shape = new PeerShape(b, h, n, m, d, causal);
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
-    this.b = b;
-    this.h = h;
-    this.n = n;
-    this.m = m;
-    this.d = d;
-    this.causal = causal;
     this.threads = threads;
     openblas_nolapack.blas_set_num_threads(1);
     this.q = new FloatPointer((long) b * h * n * d);
@@ -101,7 +89,7 @@ public final class OpenBlasAttention implements AttentionPeer {
   @Override
   public void setInputs(float[] qs, float[] ks, float[] vs) {
     checkOpen();
-    AttentionPeer.checkInputs(qs, ks, vs, b, h, n, m, d);
+    shape.checkInputs(qs, ks, vs);
     q.put(qs);
     k.put(ks);
     v.put(vs);
@@ -111,14 +99,14 @@ public final class OpenBlasAttention implements AttentionPeer {
   public void compute() {
     checkOpen();
     if (pool == null) {
-      heads(0, b * h, scores.get(0));
+      heads(0, shape.b() * shape.h(), scores.get(0));
       return;
     }
     List<Future<Void>> running = new ArrayList<>();
     for (int p = 1; p < workers.size(); p++) {
       running.add(pool.submit(workers.get(p)));
     }
-    heads(0, b * h / workers.size(), scores.get(0));
+    heads(0, shape.b() * shape.h() / workers.size(), scores.get(0));
     try {
       for (Future<Void> f : running) {
         f.get();
@@ -133,6 +121,9 @@ public final class OpenBlasAttention implements AttentionPeer {
 
   /** Heads {@code [from, to)} with score buffer {@code s}. */
   private void heads(int from, int to, FloatPointer s) {
+    int n = shape.n();
+    int m = shape.m();
+    int d = shape.d();
     float scale = (float) (1.0 / Math.sqrt(d));
     FloatBuffer sb = s.asBuffer();
     float[] row = new float[m];
@@ -145,7 +136,7 @@ public final class OpenBlasAttention implements AttentionPeer {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, d, scale, qh, d, kh, d, 0f, s, m);
       // (2) softmax per row over the visible keys j <= i + (m - n); the masked tail becomes 0
       for (int i = 0; i < n; i++) {
-        int visible = causal ? i + (m - n) + 1 : m;
+        int visible = shape.causal() ? i + (m - n) + 1 : m;
         sb.get(i * m, row, 0, visible);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < visible; j++) {
@@ -171,23 +162,13 @@ public final class OpenBlasAttention implements AttentionPeer {
   @Override
   public void getOutput(float[] result) {
     checkOpen();
-    AttentionPeer.checkLength("out", result, b, h, n, d);
+    shape.checkOutput(result);
     out.get(result);
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException(name() + " is closed");
-    }
-  }
-
-  /** Stops the pool and frees the native buffers; idempotent. */
+  /** Stops the pool and frees the native buffers. */
   @Override
-  public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void release() {
     if (pool != null) {
       pool.shutdownNow();
     }

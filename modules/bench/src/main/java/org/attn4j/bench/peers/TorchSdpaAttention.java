@@ -37,13 +37,9 @@ import org.jspecify.annotations.Nullable;
  * input tensors (a copy); {@link #compute} is one {@code forward}, which allocates PyTorch's output tensor;
  * {@link #getOutput} copies it out.
  */
-public final class TorchSdpaAttention implements AttentionPeer {
+public final class TorchSdpaAttention extends NativePeer {
 
-  private final int b;
-  private final int h;
-  private final int n;
-  private final int m;
-  private final int d;
+  private final PeerShape shape;
   private final int threads;
   private final Model model;
   private final NDManager manager;
@@ -51,7 +47,6 @@ public final class TorchSdpaAttention implements AttentionPeer {
   private final ParameterStore parameters;
   private @Nullable NDList inputs;
   private @Nullable NDList last;
-  private boolean closed;
 
   /**
    * Writes the archive into {@code workDir}, starts the engine if needed and loads the model. Caller must close.
@@ -61,7 +56,7 @@ public final class TorchSdpaAttention implements AttentionPeer {
    * @throws IllegalStateException if the PyTorch engine or the model cannot be loaded
    */
   public TorchSdpaAttention(int b, int h, int n, int m, int d, boolean causal, int threads, Path workDir) {
-    AttentionPeer.checkShape(b, h, n, m, d, causal);
+    this.shape = new PeerShape(b, h, n, m, d, causal);
     if (causal && m != n) {
       throw new IllegalArgumentException("pytorch SDPA: is_causal is top-left aligned, so causal needs m == n, got n="
           + n + " m=" + m);
@@ -73,11 +68,6 @@ public final class TorchSdpaAttention implements AttentionPeer {
     }
     System.setProperty("ai.djl.pytorch.num_threads", want);
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    this.b = b;
-    this.h = h;
-    this.n = n;
-    this.m = m;
-    this.d = d;
     this.threads = threads;
     String name = causal ? "sdpa_causal" : "sdpa";
     try {
@@ -115,13 +105,14 @@ public final class TorchSdpaAttention implements AttentionPeer {
   @Override
   public void setInputs(float[] q, float[] k, float[] v) {
     checkOpen();
-    AttentionPeer.checkInputs(q, k, v, b, h, n, m, d);
+    shape.checkInputs(q, k, v);
     if (inputs != null) {
       inputs.close();
     }
-    inputs = new NDList(manager.create(FloatBuffer.wrap(q), new Shape(b, h, n, d)),
-        manager.create(FloatBuffer.wrap(k), new Shape(b, h, m, d)),
-        manager.create(FloatBuffer.wrap(v), new Shape(b, h, m, d)));
+    Shape qShape = new Shape(shape.b(), shape.h(), shape.n(), shape.d());
+    Shape kvShape = new Shape(shape.b(), shape.h(), shape.m(), shape.d());
+    inputs = new NDList(manager.create(FloatBuffer.wrap(q), qShape), manager.create(FloatBuffer.wrap(k), kvShape),
+        manager.create(FloatBuffer.wrap(v), kvShape));
   }
 
   @Override
@@ -140,7 +131,7 @@ public final class TorchSdpaAttention implements AttentionPeer {
   @Override
   public void getOutput(float[] out) {
     checkOpen();
-    AttentionPeer.checkLength("out", out, b, h, n, d);
+    shape.checkOutput(out);
     if (last == null) {
       throw new IllegalStateException(name() + ": compute first");
     }
@@ -148,19 +139,9 @@ public final class TorchSdpaAttention implements AttentionPeer {
     y.toByteBuffer().asFloatBuffer().get(out);
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException(name() + " is closed");
-    }
-  }
-
-  /** Closes the tensors and the model; idempotent. The engine stays loaded for the process. */
+  /** Closes the tensors and the model. The engine stays loaded for the process. */
   @Override
-  public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void release() {
     manager.close();
     model.close();
   }
