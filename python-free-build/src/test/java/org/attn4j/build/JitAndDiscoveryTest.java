@@ -1,0 +1,107 @@
+package org.attn4j.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.reference.CoreAttentionOracle;
+import org.attn4j.reference.TestData;
+import org.attn4j.reference.Tolerances;
+import org.attn4j.runtime.ArtifactCatalog;
+import org.attn4j.runtime.AttentionKernel;
+import org.attn4j.runtime.AttentionKernels;
+import org.attn4j.runtime.Dims;
+import org.attn4j.runtime.Host;
+import org.attn4j.runtime.KernelQuery;
+import org.attn4j.runtime.Manifest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** JIT mode, and a real artifact packaged in a jar, found on a class path, extracted, verified and run. */
+class JitAndDiscoveryTest {
+  static final int B = 1, H = 2, N = 4, M = 6, D = 8;
+  static final AttentionSpec SPEC = AttentionSpec.builder().heads(H).headDim(D).build();
+  @TempDir Path tmp;
+  BufferAllocator allocator;
+
+  @BeforeEach
+  void setUp() {
+    allocator = new RootAllocator();
+  }
+
+  @AfterEach
+  void tearDown() {
+    allocator.close();
+  }
+
+  /** Runs {@code kernel} on fixed inputs and checks it against the oracle. */
+  void runsCorrectly(AttentionKernel kernel) {
+    try (Float4Vector q = Vectors.floats(allocator, "q", TestData.uniform(1, B * H * N * D, -1, 1));
+        Float4Vector k = Vectors.floats(allocator, "k", TestData.uniform(2, B * H * M * D, -1, 1));
+        Float4Vector v = Vectors.floats(allocator, "v", TestData.uniform(3, B * H * M * D, -1, 1));
+        Float4Vector out = Vectors.output(allocator, "out", B * H * N * D)) {
+      kernel.run(Dims.of(B, N, M), q, k, v, out);
+      float[] ref = CoreAttentionOracle.run(CoreAttentionOracle.Options.builder().shape(B, H, H, N, M, D).build(),
+          Vectors.toArray(q), Vectors.toArray(k), Vectors.toArray(v));
+      assertThat(Tolerances.compare(Vectors.toArray(out), ref).isWithin(Tolerances.FP32)).isTrue();
+    }
+  }
+
+  @Test
+  void jitBuildsThroughTheCacheAndLoadsWithTheManifestChecks() throws IOException {
+    List<String> steps = new ArrayList<>();
+    try (AttentionKernel kernel = Jit.kernel(ArtifactRequest.of(SPEC, BuildTarget.hostCpu()), steps::add)) {
+      assertThat(kernel.getManifest().target().get("level")).isEqualTo(Host.detect().getCpuLevel());
+      assertThat(kernel.getDirectory()).startsWith(org.attn4j.tvm.Cache.directory().resolve("artifacts"));
+      runsCorrectly(kernel);
+    }
+    steps.clear();
+    try (AttentionKernel again = Jit.kernel(ArtifactRequest.of(SPEC, BuildTarget.hostCpu()), steps::add)) {
+      assertThat(steps).containsExactly("cache hit");
+      runsCorrectly(again);
+    }
+  }
+
+  @Test
+  void aPackagedArtifactIsFoundExtractedVerifiedAndRun() throws Exception {
+    ArtifactBuilder.Built built = ArtifactBuilder.build(ArtifactRequest.of(SPEC, BuildTarget.hostCpu()), tmp,
+        Progress.silent());
+    String name = built.directory().getFileName().toString();
+    Path jar = tmp.resolve("kernels-linux-x86_64.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      put(out, ArtifactCatalog.INDEX, Files.readAllBytes(write(tmp.resolve("list"), name + "\n")));
+      for (String f : new String[] {Manifest.FILE_NAME, "kernel.so"}) {
+        put(out, ArtifactCatalog.PREFIX + name + "/" + f, Files.readAllBytes(built.directory().resolve(f)));
+      }
+    }
+    try (URLClassLoader cl = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null);
+        AttentionKernel kernel = AttentionKernels.load(KernelQuery.of(SPEC.getName()), ArtifactCatalog.classpath(cl))) {
+      assertThat(kernel.getDirectory()).startsWith(org.attn4j.tvm.Cache.directory().resolve("extracted"));
+      runsCorrectly(kernel);
+    }
+  }
+
+  private static Path write(Path p, String s) throws IOException {
+    return Files.writeString(p, s);
+  }
+
+  private static void put(JarOutputStream out, String name, byte[] bytes) throws IOException {
+    out.putNextEntry(new JarEntry(name));
+    ((OutputStream) out).write(bytes);
+    out.closeEntry();
+  }
+}
