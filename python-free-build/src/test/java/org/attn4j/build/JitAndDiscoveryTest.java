@@ -3,15 +3,11 @@ package org.attn4j.build;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float4Vector;
@@ -25,7 +21,6 @@ import org.attn4j.runtime.AttentionKernels;
 import org.attn4j.runtime.Dims;
 import org.attn4j.runtime.Host;
 import org.attn4j.runtime.KernelQuery;
-import org.attn4j.runtime.Manifest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,28 +75,13 @@ class JitAndDiscoveryTest {
   void aPackagedArtifactIsFoundExtractedVerifiedAndRun() throws Exception {
     ArtifactBuilder.Built built = ArtifactBuilder.build(ArtifactRequest.of(SPEC, BuildTarget.hostCpu()), tmp,
         Progress.silent());
-    String name = built.directory().getFileName().toString();
     Path jar = tmp.resolve("kernels-linux-x86_64.jar");
-    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-      put(out, ArtifactCatalog.INDEX, Files.readAllBytes(write(tmp.resolve("list"), name + "\n")));
-      for (String f : new String[] {Manifest.FILE_NAME, "kernel.so"}) {
-        put(out, ArtifactCatalog.PREFIX + name + "/" + f, Files.readAllBytes(built.directory().resolve(f)));
-      }
-    }
+    Packaging.stage(tmp.resolve("stage"), List.of(built.directory()));
+    Packaging.jar(tmp.resolve("stage"), jar);
     try (URLClassLoader cl = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null);
         AttentionKernel kernel = AttentionKernels.load(KernelQuery.of(SPEC.getName()), ArtifactCatalog.classpath(cl))) {
       assertThat(kernel.getDirectory()).startsWith(org.attn4j.tvm.Cache.directory().resolve("extracted"));
       runsCorrectly(kernel);
     }
-  }
-
-  private static Path write(Path p, String s) throws IOException {
-    return Files.writeString(p, s);
-  }
-
-  private static void put(JarOutputStream out, String name, byte[] bytes) throws IOException {
-    out.putNextEntry(new JarEntry(name));
-    ((OutputStream) out).write(bytes);
-    out.closeEntry();
   }
 }
