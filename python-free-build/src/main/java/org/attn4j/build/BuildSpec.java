@@ -44,8 +44,18 @@ public final class BuildSpec {
     if (!(root instanceof Map<?, ?>)) {
       throw new IllegalArgumentException(file + ": expected a JSON object");
     }
-    Map<String, Object> o = (Map<String, Object>) root;
-    List<Object> variants = (List<Object>) require(o, "variants", file);
+    return of((Map<String, Object>) root, file.toString());
+  }
+
+  /**
+   * The requests of a spec given as the parsed JSON object (lists, maps, numbers, strings), in matrix order;
+   * {@code where} names the source in error messages.
+   *
+   * @throws IllegalArgumentException naming the field that is wrong
+   */
+  @SuppressWarnings("unchecked")
+  public static List<ArtifactRequest> of(Map<String, Object> o, String where) {
+    List<Object> variants = (List<Object>) require(o, "variants", where);
     List<Object> dtypes = (List<Object>) o.getOrDefault("dtypes", List.of("float32"));
     List<Object> targets = (List<Object>) o.getOrDefault("targets", List.of("cpu:host"));
     Map<String, long[]> bounds = ArtifactRequest.defaultBounds();
@@ -61,8 +71,8 @@ public final class BuildSpec {
       for (Object dt : dtypes) {
         AttentionSpec.Builder b = AttentionSpec.builder()
             .dtype(DType.fromTvmName((String) dt))
-            .heads(((Number) require(vm, "heads", file)).intValue())
-            .headDim(((Number) require(vm, "head_dim", file)).intValue())
+            .heads(((Number) require(vm, "heads", where)).intValue())
+            .headDim(((Number) require(vm, "head_dim", where)).intValue())
             .kvHeads(((Number) vm.getOrDefault("kv_heads", 0L)).intValue())
             .causal(Causal.valueOf(((String) vm.getOrDefault("causal", "NONE")).toUpperCase(Locale.ROOT)))
             .headMapping(HeadMapping.valueOf(((String) vm.getOrDefault("head_mapping", "TILED")).toUpperCase(Locale.ROOT)))
@@ -82,7 +92,7 @@ public final class BuildSpec {
     return out;
   }
 
-  private static Object require(Map<String, Object> o, String k, Path file) {
+  private static Object require(Map<String, Object> o, String k, String file) {
     Object v = o.get(k);
     if (v == null) {
       throw new IllegalArgumentException(file + ": field '" + k + "' is missing");

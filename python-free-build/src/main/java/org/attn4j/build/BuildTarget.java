@@ -1,10 +1,6 @@
 package org.attn4j.build;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Set;
 import org.attn4j.schedules.TargetKind;
 import org.attn4j.tvm.ObjectScope;
 import org.attn4j.tvm.TvmObject;
@@ -106,22 +102,7 @@ public final class BuildTarget {
   }
 
   static String detectHostLevel() {
-    Set<String> flags;
-    try {
-      String info = Files.readString(Path.of("/proc/cpuinfo"));
-      int i = info.indexOf("\nflags");
-      if (i < 0) {
-        return "x86-64";
-      }
-      String line = info.substring(info.indexOf(':', i) + 1, info.indexOf('\n', i + 1));
-      flags = Set.of(line.trim().split("\\s+"));
-    } catch (IOException | RuntimeException e) {
-      return "x86-64";
-    }
-    boolean v2 = flags.containsAll(Set.of("sse4_2", "popcnt", "ssse3", "cx16"));
-    boolean v3 = v2 && flags.containsAll(Set.of("avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe"));
-    boolean v4 = v3 && flags.containsAll(Set.of("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"));
-    return v4 ? "x86-64-v4" : v3 ? "x86-64-v3" : v2 ? "x86-64-v2" : "x86-64";
+    return org.attn4j.runtime.Host.detect().getCpuLevel();
   }
 
   @Override

@@ -143,6 +143,13 @@ public final class AttentionKernel implements AutoCloseable {
   /** Hex sha256 of a file. */
   public static String sha256(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
+      return sha256(in);
+    }
+  }
+
+  /** Hex sha256 of the rest of a stream (borrows it; not closed). */
+  public static String sha256(InputStream in) throws IOException {
+    try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];
       for (int r; (r = in.read(buf)) > 0; ) {

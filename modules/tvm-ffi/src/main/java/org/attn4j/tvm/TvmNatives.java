@@ -46,8 +46,17 @@ public final class TvmNatives {
   private static final String PLATFORM = "linux-x86_64";
   private static final Object LOCK = new Object();
   private static volatile @Nullable Flavor loaded;
+  private static volatile boolean cudaStandIns;
 
   private TvmNatives() {}
+
+  /**
+   * Whether this process loaded empty stand-ins for CUDA libraries (a build process on a machine without them):
+   * CUDA code can then be generated but never run, and nothing may call into CUDA.
+   */
+  public static boolean usesCudaStandIns() {
+    return cudaStandIns;
+  }
 
   /** The flavour loaded in this process, or {@code null} if none yet. */
   public static @Nullable Flavor loadedFlavor() {
@@ -253,6 +262,7 @@ public final class TvmNatives {
             java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
       System.load(lib.toAbsolutePath().toString());
+      cudaStandIns = true;
     }
   }
 
