@@ -14,6 +14,17 @@ import org.attn4j.tvm.TvmGlobal;
 final class CudaCompile {
   private CudaCompile() {}
 
+  /**
+   * TVM 0.18's CUDA source defines its own {@code half htanh(half)} (through its
+   * {@code CUDA_UNSUPPORTED_HALF_MATH_UNARY} macro), which CUDA 12.8+ declares in
+   * {@code cuda_fp16.hpp} too ("function htanh has already been defined"): TVM's copy is renamed, so calls resolve
+   * to CUDA's, which computes the same thing.
+   */
+  static String compatible(String code) {
+    return code.replace("CUDA_UNSUPPORTED_HALF_MATH_UNARY(htanh, tanhf)",
+        "CUDA_UNSUPPORTED_HALF_MATH_UNARY(attn4j_tvm_htanh, tanhf)");
+  }
+
   static synchronized void register(BuildTarget target) {
     if (!Toolchain.hasNvcc()) {
       throw new IllegalStateException("CUDA target " + target + ": nvcc not found (set NVCC or CUDA_HOME, or put"
@@ -21,7 +32,7 @@ final class CudaCompile {
     }
     String arch = target.getLevel();
     TvmGlobal.register("tvm_callback_cuda_compile", args -> {
-      String code = String.valueOf(args.get(0));
+      String code = compatible(String.valueOf(args.get(0)));
       Path dir = Files.createTempDirectory("attn4j-nvcc");
       try {
         Path cu = dir.resolve("kernel.cu");

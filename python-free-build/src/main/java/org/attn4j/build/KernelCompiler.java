@@ -59,8 +59,10 @@ public final class KernelCompiler {
     }
     mod = relaxAlignment(s, mod, ARGUMENT_ALIGNMENT);
     TvmObject tgt = target.toTvm(s);
-    if (schedule.needsDefaultGpuBinding()) {
+    if (target.getKind() == TargetKind.CUDA) {
       mod = withTarget(s, mod, tgt);
+    }
+    if (schedule.needsDefaultGpuBinding()) {
       TvmObject pass = s.obj("tir.transform.DefaultGPUSchedule");
       mod = s.obj("transform.RunPass", pass, mod);
     }

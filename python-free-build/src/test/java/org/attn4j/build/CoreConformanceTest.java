@@ -81,6 +81,8 @@ class CoreConformanceTest {
       out.add(Arguments.of(k, new GenericSchedule(TargetKind.CPU)));
       out.add(Arguments.of(k, CpuFlashSchedule.forVectorWidth(16)));
       out.add(Arguments.of(k, CpuFlashSchedule.forVectorWidth(8)));
+      // the CUDA kernel's loop nest, threads emulated by serial loops: small blocks, so shapes span several
+      out.add(Arguments.of(k, org.attn4j.schedules.CudaFlashSchedule.emulatedOnCpu(8, 16)));
     }
     return out.stream();
   }

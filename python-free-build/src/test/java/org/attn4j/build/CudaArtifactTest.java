@@ -35,4 +35,28 @@ class CudaArtifactTest {
     String bytes = new String(Files.readAllBytes(so), StandardCharsets.ISO_8859_1);
     assertThat(bytes).contains(".target sm_90").contains(".entry " + ArtifactBuilder.FUNCTION + "_kernel");
   }
+
+  /**
+   * The cuda-flash kernel for sm_80 and sm_90: one kernel, K/V tiles in shared memory behind barriers. (Its
+   * algorithm is checked against the reference on the CPU by CoreConformanceTest's emulated twin.)
+   */
+  @Test
+  void cudaFlashArtifactsStageTilesInSharedMemory() throws IOException {
+    assumeTrue(Toolchain.hasNvcc(), "nvcc not found: CUDA codegen cannot be checked on this machine");
+    for (String arch : new String[] {"sm_80", "sm_90"}) {
+      // fp16 in, fp32 softmax and accumulation, fp16 out
+      AttentionSpec spec = AttentionSpec.builder().heads(8).headDim(64).causal(Causal.BOTTOM_RIGHT)
+          .dtype(arch.equals("sm_80") ? org.attn4j.te.DType.FLOAT16 : org.attn4j.te.DType.FLOAT32).build();
+      BuildTarget target = BuildTarget.cuda(arch);
+      Path dir = ArtifactBuilder.buildCached(new ArtifactRequest(spec, target,
+          org.attn4j.schedules.CudaFlashSchedule.cuda(), ArtifactRequest.defaultBounds()), Progress.silent());
+      Manifest m = Manifest.read(dir);
+      assertThat(m.schedule()).isEqualTo("cuda-flash");
+      String ptx = new String(Files.readAllBytes(dir.resolve(m.library())), StandardCharsets.ISO_8859_1);
+      assertThat(ptx).contains(".target " + arch).contains(".entry " + ArtifactBuilder.FUNCTION + "_kernel")
+          .contains(".shared .align").contains("bar.sync");
+      // one kernel launch per call: the whole attention is fused
+      assertThat(ptx.split("\\.entry ", -1)).hasSize(2);
+    }
+  }
 }

@@ -143,6 +143,32 @@ public final class LoopNest {
     frames.peek().add(scope.obj("tir.IfThenElse", cond.node, stmt, null, null));
   }
 
+  /**
+   * A loop bound to a GPU thread axis ({@code blockIdx.x}, {@code threadIdx.x}, ...): each iteration runs on its
+   * own block or thread. Loops of one body bound to the same axis name the same hardware index (write phases
+   * separated by {@link #sync()}). The loop variable is int32, as CUDA's indices are.
+   */
+  public void threadLoop(String name, Expr extent, String threadTag, Consumer<Var> body) {
+    Expr ext = extent.getDtype() == DType.INT32 ? extent : extent.cast(DType.INT32);
+    Var v = te.var(name, DType.INT32);
+    frames.push(new ArrayList<>());
+    body.accept(v);
+    TvmObject stmt = close(frames.pop());
+    Expr zero = te.constant(0, DType.INT32);
+    TvmObject range = scope.obj("ir.Range", zero.node, ext.node, null);
+    TvmObject iv = scope.obj("tir.IterVar", range, te.var(threadTag, DType.INT32).node, 1, threadTag, null);
+    frames.peek().add(scope.obj("tir.For", v.node, zero.node, ext.node, 4, stmt, iv, scope.obj("runtime.Map"),
+        null));
+  }
+
+  /** A barrier for the threads of a GPU block over shared memory ({@code __syncthreads()}). */
+  public void sync() {
+    TvmObject op = scope.obj("ir.GetOp", "tir.tvm_storage_sync");
+    TvmObject scopeName = scope.obj("tir.StringImm", "shared", null);
+    frames.peek().add(scope.obj("tir.Evaluate",
+        scope.obj("tir.Call", "int32", op, scope.obj("runtime.Array", scopeName), null), null));
+  }
+
   /** The function {@code name} (attribute {@code global_symbol}) made of what was written. */
   public TvmObject function(String name) {
     if (frames.size() != 1) {

@@ -1,0 +1,303 @@
+package org.attn4j.schedules;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.attn4j.attention.AttentionGraph;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.attention.Causal;
+import org.attn4j.attention.HeadMapping;
+import org.attn4j.attention.Slots;
+import org.attn4j.te.DType;
+import org.attn4j.te.Expr;
+import org.attn4j.te.LoopNest;
+import org.attn4j.te.LoopNest.Buf;
+import org.attn4j.te.LoopNest.Kind;
+import org.attn4j.te.Schedule;
+import org.attn4j.te.Te;
+import org.attn4j.te.Var;
+import org.attn4j.tvm.TvmObject;
+
+/**
+ * A flash-attention kernel for CUDA, written as a loop nest: one thread block per {@code (b, h, query block)}
+ * of {@code threads} rows, one query row per thread.
+ *
+ * <p>Each thread keeps its pre-scaled query row, its output accumulator and its running max and sum in
+ * registers; the block walks the keys in tiles of {@code kBlock}: the threads load the K and V tiles
+ * ({@code kBlock × d}) into shared memory together (coalesced along {@code d}), synchronise, and each thread
+ * computes its row's scores against the tile, applies the variant's score and mask slots and the masks, updates
+ * its online softmax and accumulates {@code P·V} from shared memory. Causal and key-length bounds end the key
+ * loop of a block early (tiles above the diagonal are never loaded). Inputs of any float type are computed in
+ * float32.
+ *
+ * <p>The kernel is written in phases separated by barriers, with every cross-thread exchange going through shared
+ * memory at a barrier. That makes an exact CPU emulation possible ({@link #emulatedOnCpu}): the thread loops
+ * become serial loops and the per-thread registers arrays indexed by the thread, so the same loop nest, index
+ * arithmetic and masks are checked against the reference on a machine without a GPU.
+ *
+ * <p>Parameters (recorded in the manifest): {@code threads} (query rows per block), {@code kBlock} (keys per
+ * shared-memory tile).
+ */
+public final class CudaFlashSchedule implements AttentionSchedule {
+  private static final int ALIGN = 16;
+  private final int threads;
+  private final int kBlock;
+  private final boolean emulate;
+
+  private CudaFlashSchedule(int threads, int kBlock, boolean emulate) {
+    if (threads < 1 || threads > 1024 || kBlock < 1) {
+      throw new IllegalArgumentException("tile sizes: expected 1 <= threads <= 1024 and kBlock >= 1, got threads="
+          + threads + " kBlock=" + kBlock);
+    }
+    this.threads = threads;
+    this.kBlock = kBlock;
+    this.emulate = emulate;
+  }
+
+  /** The CUDA kernel with {@code threads} query rows per block and tiles of {@code kBlock} keys. */
+  public static CudaFlashSchedule cuda(int threads, int kBlock) {
+    return new CudaFlashSchedule(threads, kBlock, false);
+  }
+
+  /** The default CUDA kernel: 128 rows per block, tiles of 32 keys (2 × 32 × d floats of shared memory). */
+  public static CudaFlashSchedule cuda() {
+    return cuda(128, 32);
+  }
+
+  /**
+   * The same loop nest for the CPU, threads as serial loops: a correctness model of the CUDA kernel for
+   * machines without a GPU (slow; for tests).
+   */
+  public static CudaFlashSchedule emulatedOnCpu(int threads, int kBlock) {
+    return new CudaFlashSchedule(threads, kBlock, true);
+  }
+
+  @Override
+  public String getName() {
+    return emulate ? "cuda-flash-emulated" : "cuda-flash";
+  }
+
+  @Override
+  public TargetKind getTargetKind() {
+    return emulate ? TargetKind.CPU : TargetKind.CUDA;
+  }
+
+  @Override
+  public Map<String, Object> getParameters() {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("threads", threads);
+    p.put("kBlock", kBlock);
+    return p;
+  }
+
+  /** The name and parameters. */
+  @Override
+  public String toString() {
+    return getName() + getParameters();
+  }
+
+  @Override
+  public boolean buildsLoopNest() {
+    return true;
+  }
+
+  @Override
+  public void apply(Schedule sch, AttentionGraph graph) {
+    throw new UnsupportedOperationException(getName() + " builds its kernel as a loop nest");
+  }
+
+  @Override
+  public TvmObject buildFunction(Te te, AttentionGraph g, String name) {
+    return new Kernel(te, g).build(name);
+  }
+
+  /** One kernel being written. */
+  private final class Kernel {
+    private final Te te;
+    private final AttentionSpec spec;
+    private final Slots slots;
+    private final LoopNest ln;
+    private final int h;
+    private final int d;
+    private final Var b;
+    private final Var n;
+    private final Var m;
+    private final Expr low;
+
+    Kernel(Te te, AttentionGraph g) {
+      this.te = te;
+      this.spec = g.spec();
+      this.slots = g.slots();
+      this.ln = new LoopNest(te);
+      this.h = spec.getHeads();
+      this.d = spec.getHeadDim();
+      this.b = te.sizeVar("b", DType.INT64);
+      this.n = te.sizeVar("n", DType.INT64);
+      this.m = te.sizeVar("m", DType.INT64);
+      this.low = te.lowest(DType.FLOAT32);
+    }
+
+    private Expr c64(long v) {
+      return te.constant(v, DType.INT64);
+    }
+
+    /** A phase: every thread of the block runs {@code body(tx)} (tx as int64). */
+    private void threadsDo(Consumer<Expr> body) {
+      if (emulate) {
+        ln.loop("tx", threads, Kind.SERIAL, tx -> body.accept(tx));
+      } else {
+        ln.threadLoop("tx", te.constant(threads, DType.INT32), "threadIdx.x", tx -> body.accept(tx.cast(DType.INT64)));
+      }
+    }
+
+    /** {@code __syncthreads()}; nothing when emulated (the serial thread loops are already ordered). */
+    private void barrier() {
+      if (!emulate) {
+        ln.sync();
+      }
+    }
+
+    /** Per-thread registers: {@code size} values per thread (a row of a [threads, size] array when emulated). */
+    private Buf registers(String name, long size) {
+      return ln.allocate(name, DType.FLOAT32, emulate ? size * threads : size, "local");
+    }
+
+    /** Index {@code at} of thread {@code tx}'s registers of {@code size} values. */
+    private Expr reg(Expr tx, long size, Expr at) {
+      return emulate ? tx.times(c64(size)).plus(at) : at;
+    }
+
+    TvmObject build(String name) {
+      DType t = spec.getDtype();
+      Buf q = ln.param("q", t, ALIGN, b, c64(h), n, c64(d));
+      Buf k = ln.param("k", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
+      Buf v = ln.param("v", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
+      Buf lens = spec.hasKeyLengths() ? ln.param("key_lengths", DType.INT32, ALIGN, b) : null;
+      Buf out = ln.param("attn_out", t, ALIGN, b, c64(h), n, c64(d));
+      Buf lse = spec.hasLse() ? ln.param("attn_lse", DType.FLOAT32, ALIGN, b, c64(h), n) : null;
+      Expr nqb = n.plus(c64(threads - 1)).div(c64(threads));
+      Consumer<Var> block = bx0 -> {
+        Expr bx = bx0.getDtype() == DType.INT64 ? bx0 : bx0.cast(DType.INT64);
+        Var bb = ln.let("bb", bx.div(c64(h).times(nqb)));
+        Var hh = ln.let("hh", bx.div(nqb).rem(h));
+        Var i0 = ln.let("i0", bx.rem(nqb).times(c64(threads)));
+        Var kh = ln.let("kh", kvHead(hh));
+        Expr end = m;
+        if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
+          end = te.minimum(end, i0.plus(c64(threads)).plus(m).minus(n));
+        }
+        if (lens != null) {
+          end = te.minimum(end, lens.get(bb).cast(DType.INT64));
+        }
+        Var kEnd = ln.let("k_end", te.maximum(end, c64(0)));
+        Buf ks = ln.allocate("k_tile", DType.FLOAT32, (long) kBlock * d, emulate ? "local" : "shared");
+        Buf vs = ln.allocate("v_tile", DType.FLOAT32, (long) kBlock * d, emulate ? "local" : "shared");
+        Buf qr = registers("q_row", d);
+        Buf acc = registers("acc", d);
+        Buf st = registers("scores", kBlock);
+        Buf mx = registers("row_max", 1);
+        Buf sum = registers("row_sum", 1);
+        threadsDo(tx -> {
+          Expr row = te.minimum(i0.plus(tx), n.minus(c64(1)));
+          ln.loop("c", d, Kind.UNROLLED, c -> {
+            ln.store(qr, q.get(bb, hh, row, c).cast(DType.FLOAT32).times(spec.getScale()), reg(tx, d, c));
+            ln.store(acc, te.f32(0), reg(tx, d, c));
+          });
+          ln.store(mx, low, reg(tx, 1, c64(0)));
+          ln.store(sum, te.f32(0), reg(tx, 1, c64(0)));
+        });
+        ln.loop("jo", kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)), Kind.SERIAL, jo -> {
+          Var j0 = ln.let("j0", jo.times(c64(kBlock)));
+          barrier();
+          threadsDo(tx -> loadTiles(k, v, ks, vs, bb, kh, j0, tx));
+          barrier();
+          threadsDo(tx -> rowUpdate(ks, vs, qr, acc, st, mx, sum, bb, hh, i0.plus(tx), j0, kEnd, tx));
+        });
+        threadsDo(tx -> {
+          Expr i = i0.plus(tx);
+          ln.ifThen(i.lt(n), () -> {
+            Var l = ln.let("l", sum.get(reg(tx, 1, c64(0))));
+            ln.loop("c", d, Kind.UNROLLED, c -> ln.store(out,
+                te.select(l.gt(0.0), acc.get(reg(tx, d, c)).div(l), te.f32(0)), bb, hh, i, c));
+            if (lse != null) {
+              ln.store(lse, te.select(l.gt(0.0), mx.get(reg(tx, 1, c64(0))).plus(te.log(l)),
+                  te.f32(Double.NEGATIVE_INFINITY)), bb, hh, i);
+            }
+          });
+        });
+      };
+      Expr blocks = b.times(c64(h)).times(nqb);
+      if (emulate) {
+        ln.loop("bx", blocks, Kind.PARALLEL, block);
+      } else {
+        ln.threadLoop("bx", blocks, "blockIdx.x", block);
+      }
+      return ln.function(name);
+    }
+
+    private Expr kvHead(Var hh) {
+      int hKv = spec.getKvHeads();
+      if (hKv == h) {
+        return hh;
+      }
+      return spec.getHeadMapping() == HeadMapping.TILED ? hh.rem(hKv) : hh.div(c64(h / hKv));
+    }
+
+    /** The block's threads copy the K and V tiles, consecutive threads on consecutive elements. */
+    private void loadTiles(Buf k, Buf v, Buf ks, Buf vs, Var bb, Var kh, Var j0, Expr tx) {
+      long elements = (long) kBlock * d;
+      ln.loop("it", (elements + threads - 1) / threads, Kind.SERIAL, it -> {
+        Expr e = it.times(c64(threads)).plus(tx);
+        ln.ifThen(e.lt(c64(elements)), () -> {
+          Expr key = te.minimum(j0.plus(e.div(c64(d))), m.minus(c64(1)));
+          Expr c = e.rem(d);
+          ln.store(ks, k.get(bb, kh, key, c).cast(DType.FLOAT32), e);
+          ln.store(vs, v.get(bb, kh, key, c).cast(DType.FLOAT32), e);
+        });
+      });
+    }
+
+    /** One thread's scores against the tile, masks and slots, online softmax update and P·V. */
+    private void rowUpdate(Buf ks, Buf vs, Buf qr, Buf acc, Buf st, Buf mx, Buf sum, Var bb, Var hh, Expr i,
+        Var j0, Var kEnd, Expr tx) {
+      Expr m0 = reg(tx, 1, c64(0));
+      Buf mt = ln.allocate("tile_max", DType.FLOAT32, 1, "local");
+      ln.store(mt, mx.get(m0), c64(0));
+      Expr pos = i.plus(m).minus(n); // slots see the query on the key axis (Slots)
+      Var iv = te.var("i", DType.INT64);
+      ln.loop("jj", kBlock, Kind.SERIAL, jj -> {
+        Var j = ln.let("j", j0.plus(jj));
+        Buf dot = ln.allocate("dot", DType.FLOAT32, 1, "local");
+        ln.store(dot, te.f32(0), c64(0));
+        ln.loop("c", d, Kind.UNROLLED, c -> ln.store(dot,
+            dot.get(c64(0)).plus(qr.get(reg(tx, d, c)).times(ks.get(jj.times(c64(d)).plus(c)))), c64(0)));
+        Expr logit = dot.get(c64(0));
+        if (slots.scoreMod() != null) {
+          logit = te.let(iv, pos, slots.scoreMod().apply(logit, bb, hh, iv, j));
+        }
+        Expr visible = j.lt(kEnd);
+        if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
+          visible = visible.and(j.le(pos));
+        }
+        if (slots.maskMod() != null) {
+          visible = visible.and(te.let(iv, pos, slots.maskMod().apply(bb, hh, iv, j)));
+        }
+        Var s = ln.let("s", te.select(visible, logit, low));
+        ln.store(st, s, reg(tx, kBlock, jj));
+        ln.store(mt, te.maximum(mt.get(c64(0)), s), c64(0));
+      });
+      Var mNew = ln.let("m_new", mt.get(c64(0)));
+      Var alpha = ln.let("alpha", te.exp(mx.get(m0).minus(mNew)));
+      ln.store(sum, sum.get(m0).times(alpha), m0);
+      ln.store(mx, mNew, m0);
+      ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc, acc.get(reg(tx, d, c)).times(alpha), reg(tx, d, c)));
+      ln.loop("jj", te.minimum(c64(kBlock), kEnd.minus(j0)), Kind.SERIAL, jj -> {
+        Expr x = st.get(reg(tx, kBlock, jj));
+        Var p = ln.let("p", te.select(x.gt(low), te.exp(x.minus(mNew)), te.f32(0)));
+        ln.store(sum, sum.get(m0).plus(p), m0);
+        ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc,
+            acc.get(reg(tx, d, c)).plus(p.times(vs.get(jj.times(c64(d)).plus(c)))), reg(tx, d, c)));
+      });
+    }
+  }
+}
