@@ -44,6 +44,7 @@ public final class Attn4j {
                      (Arrow IPC file, one column per input named as in the manifest; see ArrowTensorFile)
         attn4j inspect <artifact>                                  print and verify a manifest
         attn4j demo                                                build for this CPU, run on Arrow data
+        attn4j bench [--shapes ...] [--rounds N]                   the benchmark vs peers (launcher: ci/bench.sh)
       """;
 
   /** Entry point. */
