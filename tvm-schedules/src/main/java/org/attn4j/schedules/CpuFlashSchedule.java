@@ -6,6 +6,7 @@ import org.attn4j.attention.AttentionGraph;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
+import org.attn4j.attention.Normalizer;
 import org.attn4j.attention.Slots;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
@@ -14,8 +15,10 @@ import org.attn4j.te.LoopNest.Buf;
 import org.attn4j.te.LoopNest.Kind;
 import org.attn4j.te.Schedule;
 import org.attn4j.te.Te;
+import org.attn4j.te.Tensor;
 import org.attn4j.te.Var;
 import org.attn4j.tvm.TvmObject;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fast CPU kernel: flash-style attention written as a loop nest (FlashAttention-2's forward, laid out for
@@ -34,8 +37,13 @@ import org.attn4j.tvm.TvmObject;
  * worker's stack).
  *
  * <p>Skipping: with right-aligned causal masking a query block stops at its last visible key (whole tiles above
- * the diagonal are never visited); with key lengths, at the row's length. Only tiles that straddle a boundary
- * pay for the element mask.
+ * the diagonal are never visited); with key lengths, at the row's length; with a mask that declares a
+ * {@link Slots.KeyRange} (a sliding window, prefix-LM), the block visits only the tiles between its first row's
+ * first key and its last row's last key. Only tiles that straddle a boundary pay for the element mask.
+ *
+ * <p>Variants: the score and mask slots run inside the vectorised mask pass (captured tensors are read as
+ * buffers, bound with {@link Te#bind}); a sink is folded into each row after the keys
+ * ({@link Normalizer#output}); sigmoid attention skips the online softmax and adds {@code sigmoid(s + β)·V}.
  *
  * <p>Parameters (recorded in the manifest): {@code qBlock}, {@code kBlock}, {@code vectorWidth} (floats per SIMD
  * register: 16 for AVX-512, 8 for AVX2), {@code microKeys}.
@@ -107,14 +115,21 @@ public final class CpuFlashSchedule implements AttentionSchedule {
 
   @Override
   public TvmObject buildFunction(Te te, AttentionGraph g, String name) {
-    return new Kernel(te, g).build(name);
+    // captured tensors are read through the loop nest's buffers while it is written (Te#bind)
+    try {
+      return new Kernel(te, g).build(name);
+    } finally {
+      g.captured().forEach(te::unbind);
+    }
   }
 
   /** One kernel being written; fields are the loop nest's buffers and symbolic sizes. */
   private final class Kernel {
     private final Te te;
     private final AttentionSpec spec;
+    private final AttentionGraph g;
     private final Slots slots;
+    private final Normalizer.@Nullable Sigmoid sigmoid;
     private final LoopNest ln;
     private final int h;
     private final int d;
@@ -126,7 +141,9 @@ public final class CpuFlashSchedule implements AttentionSchedule {
     Kernel(Te te, AttentionGraph g) {
       this.te = te;
       this.spec = g.spec();
+      this.g = g;
       this.slots = g.slots();
+      this.sigmoid = slots.normalizer() instanceof Normalizer.Sigmoid sg ? sg : null;
       this.ln = new LoopNest(te);
       this.h = spec.getHeads();
       this.d = spec.getHeadDim();
@@ -146,6 +163,9 @@ public final class CpuFlashSchedule implements AttentionSchedule {
       Buf k = ln.param("k", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
       Buf v = ln.param("v", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
       Buf lens = spec.hasKeyLengths() ? ln.param("key_lengths", DType.INT32, ALIGN, b) : null;
+      for (Tensor c : g.captured()) {
+        te.bind(c, ln.param(c.getName(), c.getDtype(), ALIGN, c.getShape().stream().map(this::dim).toArray(Expr[]::new)));
+      }
       Buf out = ln.param("attn_out", t, ALIGN, b, c64(h), n, c64(d));
       Buf lse = spec.hasLse() ? ln.param("attn_lse", DType.FLOAT32, ALIGN, b, c64(h), n) : null;
       Expr nqb = n.plus(c64(qBlock - 1)).div(c64(qBlock));
@@ -164,12 +184,23 @@ public final class CpuFlashSchedule implements AttentionSchedule {
         if (lens != null) {
           end = te.minimum(end, lens.get(bb).cast(DType.INT64));
         }
+        Expr start = c64(0);
+        Slots.KeyRange range = slots.keyRange();
+        if (range != null) {
+          // the block's rows span key-axis positions [p_first, p_last]; the range is monotone in i
+          Var pFirst = ln.let("p_first", i0.plus(m).minus(n));
+          Var pLast = ln.let("p_last", te.minimum(i0.plus(c64(qBlock)), n).minus(c64(1)).plus(m).minus(n));
+          start = te.maximum(start, range.first().apply(bb, hh, pFirst).cast(DType.INT64));
+          end = te.minimum(end, range.last().apply(bb, hh, pLast).cast(DType.INT64).plus(c64(1)));
+        }
         Var kEnd = ln.let("k_end", te.maximum(end, c64(0)));
+        Var tile0 = ln.let("tile0", te.minimum(start, kEnd).div(c64(kBlock)));
         Buf qt = ln.allocate("qt", DType.FLOAT32, (long) d * qBlock, "local");
         Buf st = ln.allocate("st", DType.FLOAT32, (long) kBlock * qBlock, "local");
         Buf mx = ln.allocate("row_max", DType.FLOAT32, qBlock, "local");
         Buf mNew = ln.allocate("row_max_new", DType.FLOAT32, qBlock, "local");
-        Buf alpha = ln.allocate("row_scale", DType.FLOAT32, qBlock, "local");
+        // sigmoid attention never rescales (and TVM refuses an allocation nothing reads)
+        Buf alpha = sigmoid == null ? ln.allocate("row_scale", DType.FLOAT32, qBlock, "local") : null;
         Buf sum = ln.allocate("row_sum", DType.FLOAT32, qBlock, "local");
         Buf acc = ln.allocate("acc", DType.FLOAT32, (long) qBlock * d, "local");
         ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
@@ -185,9 +216,9 @@ public final class CpuFlashSchedule implements AttentionSchedule {
           ln.store(qt, q.get(bb, hh, row, c).cast(DType.FLOAT32).times(spec.getScale()),
               c.times(c64(qBlock)).plus(r));
         }));
-        Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock));
+        Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
-          Var j0 = ln.let("j0", jo.times(c64(kBlock)));
+          Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
           scores(k, qt, st, bb, kh, j0);
           softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd);
           accumulate(v, st, acc, bb, kh, j0, kEnd);
@@ -195,6 +226,15 @@ public final class CpuFlashSchedule implements AttentionSchedule {
         epilogue(out, lse, mx, sum, acc, bb, hh, i0);
       });
       return ln.function(name);
+    }
+
+    /** A captured tensor's dim in the loop nest's int64 sizes. */
+    private Expr dim(Expr e) {
+      if (e instanceof Var v && (v == g.b() || v == g.n() || v == g.m())) {
+        return v == g.b() ? b : v == g.n() ? n : m;
+      }
+      return c64(e.getIntConstant().orElseThrow(() -> new IllegalArgumentException("capture dim " + e
+          + ": expected an integer or one of b, n, m")));
     }
 
     private Expr kvHead(Var hh) {
@@ -234,7 +274,7 @@ public final class CpuFlashSchedule implements AttentionSchedule {
      * Score slot and mask, then the online softmax update, all vectorised across the block's rows (the
      * reductions over keys are vertical).
      */
-    private void softmax(Buf st, Buf mx, Buf mNew, Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
+    private void softmax(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
         Var kEnd) {
       ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
       ln.loop("jj", kBlock, Kind.SERIAL, jj -> {
@@ -256,11 +296,18 @@ public final class CpuFlashSchedule implements AttentionSchedule {
             visible = visible.and(te.let(iv, pos, slots.maskMod().apply(bb, hh, iv, j)));
           }
           // bound once: the max below must read the masked value, not reload the tile
+          if (sigmoid != null) {
+            ln.store(st, te.select(visible, sigmoid.weight(logit), te.f32(0)), at);
+            return;
+          }
           Var sv = ln.let("sv", te.select(visible, logit, low));
           ln.store(st, sv, at);
           ln.store(mNew, te.maximum(mNew.get(r), sv), r);
         });
       });
+      if (sigmoid != null) {
+        return; // no normalisation: P = sigmoid(s + β) goes straight into P·V
+      }
       ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
         ln.store(alpha, te.exp(mx.get(r).minus(mNew.get(r))), r);
         ln.store(sum, sum.get(r).times(alpha.get(r)), r);
@@ -316,11 +363,12 @@ public final class CpuFlashSchedule implements AttentionSchedule {
     private void epilogue(Buf out, Buf lse, Buf mx, Buf sum, Buf acc, Var bb, Var hh, Var i0) {
       ln.loop("r", te.minimum(c64(qBlock), n.minus(i0)), Kind.SERIAL, r -> {
         Var l = ln.let("l", sum.get(r));
-        ln.loop("c", d, Kind.VECTORIZED, c -> ln.store(out,
-            te.select(l.gt(0.0), acc.get(r.times(c64(d)).plus(c)).div(l), te.f32(0)), bb, hh, i0.plus(r), c));
+        Var mu = ln.let("mu", mx.get(r));
+        Normalizer norm = slots.normalizer();
+        ln.loop("c", d, Kind.VECTORIZED, c ->
+            ln.store(out, norm.output(acc.get(r.times(c64(d)).plus(c)), mu, l, hh), bb, hh, i0.plus(r), c));
         if (lse != null) {
-          ln.store(lse, te.select(l.gt(0.0), mx.get(r).plus(te.log(l)), te.f32(Double.NEGATIVE_INFINITY)),
-              bb, hh, i0.plus(r));
+          ln.store(lse, norm.lse(mu, l, hh), bb, hh, i0.plus(r));
         }
       });
     }
