@@ -17,8 +17,8 @@ import org.attn4j.attention.Modifiers;
 import org.attn4j.attention.ScaledDotProduct;
 import org.attn4j.attention.Slots;
 import org.attn4j.attention.Variant;
-import org.attn4j.build.ModifierKernels.Qkv;
-import org.attn4j.build.ModifierKernels.Shape;
+import org.attn4j.build.VariantKernels.Qkv;
+import org.attn4j.build.VariantKernels.Shape;
 import org.attn4j.reference.AttentionOracle;
 import org.attn4j.reference.CoreAttentionOracle;
 import org.attn4j.reference.Gallery;
@@ -112,16 +112,16 @@ class ModifierChecksTest {
   @Test
   void capturedTensorsOfTheWrongShapeOrTypeAreRefused() throws IOException {
     AttentionSpec gqa = ModifierConformanceTest.GQA;
-    Path dir = ModifierKernels.artifact(Variant.of(gqa, Modifiers.alibi()), FLASH);
+    Path dir = VariantKernels.artifact(Variant.of(gqa, Modifiers.alibi()), FLASH);
     Shape sh = Shape.of(1, 4, 4);
     Qkv in = Qkv.of(gqa, sh);
-    assertThatThrownBy(() -> ModifierKernels.run(allocator, dir, gqa, sh, in, List.of(new float[5])))
+    assertThatThrownBy(() -> VariantKernels.run(allocator, dir, gqa, sh, in, List.of(new float[5])))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alibi_slopes: expected [6]");
-    assertThatThrownBy(() -> ModifierKernels.run(allocator, dir, gqa, sh, in, List.of(new int[6])))
+    assertThatThrownBy(() -> VariantKernels.run(allocator, dir, gqa, sh, in, List.of(new int[6])))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alibi_slopes: expected dtype float32");
     AttentionSpec mha = ModifierConformanceTest.MHA;
-    Path docs = ModifierKernels.artifact(Variant.of(mha, Modifiers.documents()), FLASH);
-    assertThatThrownBy(() -> ModifierKernels.run(allocator, docs, mha, Shape.of(2, 3, 5), Qkv.of(mha,
+    Path docs = VariantKernels.artifact(Variant.of(mha, Modifiers.documents()), FLASH);
+    assertThatThrownBy(() -> VariantKernels.run(allocator, docs, mha, Shape.of(2, 3, 5), Qkv.of(mha,
         Shape.of(2, 3, 5)), List.of(new int[5]))).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("document_ids: expected [b, m]");
   }
@@ -178,15 +178,13 @@ class ModifierChecksTest {
       Arrays.fill(val, h * sh.m() * d, (h * sh.m() + 200) * d, Float.NaN);
     }
     Qkv poisoned = new Qkv(clean.q(), k, val);
-    CoreAttentionOracle.Options o = CoreAttentionOracle.Options.builder()
-        .shape(sh.b(), causal.getHeads(), causal.getKvHeads(), sh.n(), sh.m(), d)
-        .causal(org.attn4j.reference.Causal.BOTTOM_RIGHT).build();
+    CoreAttentionOracle.Options o = VariantKernels.options(causal, sh);
     float[] want = AttentionOracle.run(AttentionOracle.Spec.builder(o).maskMod(Gallery.slidingWindow(16, 0)).build(),
         clean.q(), clean.k(), clean.v());
-    float[] flash = ModifierKernels.run(allocator, ModifierKernels.artifact(v, FLASH), causal, sh, poisoned, List.of())
+    float[] flash = VariantKernels.run(allocator, VariantKernels.artifact(v, FLASH), causal, sh, poisoned, List.of())
         .out();
     assertThat(Tolerances.compare(flash, want).isWithin(Tolerances.FP32)).isTrue();
-    float[] generic = ModifierKernels.run(allocator, ModifierKernels.artifact(v, new GenericSchedule(TargetKind.CPU)),
+    float[] generic = VariantKernels.run(allocator, VariantKernels.artifact(v, new GenericSchedule(TargetKind.CPU)),
         causal, sh, poisoned, List.of()).out();
     assertThat(generic).contains(Float.NaN);
   }

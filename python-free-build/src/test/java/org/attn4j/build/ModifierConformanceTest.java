@@ -16,9 +16,9 @@ import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
 import org.attn4j.attention.Modifiers;
 import org.attn4j.attention.Variant;
-import org.attn4j.build.ModifierKernels.Qkv;
-import org.attn4j.build.ModifierKernels.Result;
-import org.attn4j.build.ModifierKernels.Shape;
+import org.attn4j.build.VariantKernels.Qkv;
+import org.attn4j.build.VariantKernels.Result;
+import org.attn4j.build.VariantKernels.Shape;
 import org.attn4j.reference.AttentionOracle;
 import org.attn4j.reference.Comparison;
 import org.attn4j.reference.CoreAttentionOracle;
@@ -169,23 +169,18 @@ class ModifierConformanceTest {
   @MethodSource("cases")
   void matchesReference(Case c, AttentionSchedule schedule) throws IOException {
     AttentionSpec s = c.variant().getSpec();
-    Path dir = ModifierKernels.artifact(c.variant(), schedule);
+    Path dir = VariantKernels.artifact(c.variant(), schedule);
     for (Shape sh : c.shapes()) {
       Qkv in = Qkv.of(s, sh);
       List<Object> captures = c.captures().apply(sh);
-      CoreAttentionOracle.Options o = CoreAttentionOracle.Options.builder()
-          .shape(sh.b(), s.getHeads(), s.getKvHeads(), sh.n(), sh.m(), s.getHeadDim())
-          .causal(org.attn4j.reference.Causal.valueOf(s.getCausal().name()))
-          .headMapping(org.attn4j.reference.HeadMapping.valueOf(s.getHeadMapping().name()))
-          .keyLengths(sh.lengths())
-          .build();
+      CoreAttentionOracle.Options o = VariantKernels.options(s, sh);
       AttentionOracle.Spec.Builder ob = AttentionOracle.Spec.builder(o);
       c.oracle().apply(ob, sh, captures);
       float[] refOut = new float[o.getQSize()];
       float[] refLse = s.hasLse() ? new float[o.getLseSize()] : null;
       AttentionOracle.run(ob.build(), in.q(), in.k(), in.v(), refOut, refLse);
 
-      Result r = ModifierKernels.run(allocator, dir, s, sh, in, captures);
+      Result r = VariantKernels.run(allocator, dir, s, sh, in, captures);
       Comparison cmp = Tolerances.compare(r.out(), refOut);
       assertThat(cmp.isWithin(Tolerances.FP32)).as("%s %s out vs reference: %s", c, sh, cmp).isTrue();
       String lseErr = "n/a";

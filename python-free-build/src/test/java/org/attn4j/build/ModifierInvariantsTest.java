@@ -12,9 +12,9 @@ import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Modifier;
 import org.attn4j.attention.Modifiers;
 import org.attn4j.attention.Variant;
-import org.attn4j.build.ModifierKernels.Qkv;
-import org.attn4j.build.ModifierKernels.Result;
-import org.attn4j.build.ModifierKernels.Shape;
+import org.attn4j.build.VariantKernels.Qkv;
+import org.attn4j.build.VariantKernels.Result;
+import org.attn4j.build.VariantKernels.Shape;
 import org.attn4j.reference.Comparison;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.schedules.AttentionSchedule;
@@ -44,12 +44,12 @@ class ModifierInvariantsTest {
   /** {@code spec + modifier} with {@code captures} equals the core kernel of {@code core} on every shape. */
   private void assertCore(AttentionSpec spec, Modifier modifier, Function<Shape, List<Object>> captures,
       AttentionSpec core) throws IOException {
-    var dir = ModifierKernels.artifact(Variant.of(spec, modifier), FLASH);
-    var coreDir = ModifierKernels.artifact(Variant.of(core), FLASH);
+    var dir = VariantKernels.artifact(Variant.of(spec, modifier), FLASH);
+    var coreDir = VariantKernels.artifact(Variant.of(core), FLASH);
     for (Shape sh : SHAPES) {
       Qkv in = Qkv.of(spec, sh);
-      Result got = ModifierKernels.run(allocator, dir, spec, sh, in, captures.apply(sh));
-      Result want = ModifierKernels.run(allocator, coreDir, core, sh, in, List.of());
+      Result got = VariantKernels.run(allocator, dir, spec, sh, in, captures.apply(sh));
+      Result want = VariantKernels.run(allocator, coreDir, core, sh, in, List.of());
       Comparison c = Tolerances.compare(got.out(), want.out());
       assertThat(c.isWithin(Tolerances.FP32)).as("%s %s out: %s", modifier.getName(), sh, c).isTrue();
       if (want.lse() != null) {

@@ -9,6 +9,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Variant;
+import org.attn4j.reference.CoreAttentionOracle;
 import org.attn4j.reference.TestData;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Dims;
@@ -16,8 +17,8 @@ import org.attn4j.schedules.AttentionSchedule;
 import org.jspecify.annotations.Nullable;
 
 /** Test helpers for variants: build (cached) and run one on Arrow vectors with the standard inputs of a shape. */
-final class ModifierKernels {
-  private ModifierKernels() {}
+final class VariantKernels {
+  private VariantKernels() {}
 
   /** A call's sizes and, when the spec takes them, key lengths {@code [b]}. */
   record Shape(int b, int n, int m, int @Nullable [] lengths) {
@@ -43,6 +44,16 @@ final class ModifierKernels {
 
   /** {@code out} and, when the spec has it, {@code lse}. */
   record Result(float[] out, float @Nullable [] lse) {}
+
+  /** The oracle's options for {@code s} at {@code sh}. */
+  static CoreAttentionOracle.Options options(AttentionSpec s, Shape sh) {
+    return CoreAttentionOracle.Options.builder()
+        .shape(sh.b(), s.getHeads(), s.getKvHeads(), sh.n(), sh.m(), s.getHeadDim())
+        .causal(org.attn4j.reference.Causal.valueOf(s.getCausal().name()))
+        .headMapping(org.attn4j.reference.HeadMapping.valueOf(s.getHeadMapping().name()))
+        .keyLengths(sh.lengths())
+        .build();
+  }
 
   static Path artifact(Variant v, AttentionSchedule schedule) throws IOException {
     return ArtifactBuilder.buildCached(
