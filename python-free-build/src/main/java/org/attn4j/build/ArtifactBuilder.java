@@ -27,8 +27,10 @@ import org.attn4j.tvm.TvmException;
 
 /**
  * Builds artifacts: compiles a request and writes {@code <dir>/<name>/kernel.so} and {@code manifest.json}.
- * Builds are cached by content hash (variant, schedule and parameters, target, bounds, TVM and attn4j versions)
- * under {@code <attn4j cache>/artifacts}: an unchanged request is a copy, not a compile.
+ * Builds are cached by content hash (variant, schedule and parameters, target, bounds, TVM and attn4j versions,
+ * and the TVMScript of the IR the schedule starts from, so an edited modifier lambda is a new key) under
+ * {@code <attn4j cache>/artifacts}: an unchanged request is a copy, not a compile. The manifest records the
+ * variant's name, its modifiers with their parameters, and every captured tensor as an input argument.
  */
 public final class ArtifactBuilder {
   /** The attn4j version written into manifests. */
