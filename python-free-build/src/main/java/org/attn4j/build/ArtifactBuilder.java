@@ -27,8 +27,10 @@ import org.attn4j.tvm.TvmException;
 
 /**
  * Builds artifacts: compiles a request and writes {@code <dir>/<name>/kernel.so} and {@code manifest.json}.
- * Builds are cached by content hash (variant, schedule and parameters, target, bounds, TVM and attn4j versions)
- * under {@code <attn4j cache>/artifacts}: an unchanged request is a copy, not a compile.
+ * Builds are cached by content hash (variant, schedule and parameters, target, bounds, TVM and attn4j versions,
+ * and the TVMScript of the IR the schedule starts from, so an edited modifier lambda is a new key) under
+ * {@code <attn4j cache>/artifacts}: an unchanged request is a copy, not a compile. The manifest records the
+ * variant's name, its modifiers with their parameters, and every captured tensor as an input argument.
  */
 public final class ArtifactBuilder {
   /** The attn4j version written into manifests. */
@@ -118,13 +120,13 @@ public final class ArtifactBuilder {
     Path library = dir.resolve(LIBRARY);
     AttentionSpec spec = r.spec();
     try (Te te = Te.create()) {
-      AttentionGraph g = ScaledDotProduct.define(te, spec);
+      AttentionGraph g = ScaledDotProduct.define(te, r.variant());
       KernelCompiler.Compiled c = KernelCompiler.compile(te, g, r.schedule(), r.target(), FUNCTION, library,
           progress);
       Files.writeString(dir.resolve(LOWERED), c.loweredScript());
       return manifest(r, g, AttentionKernel.sha256(library));
     } catch (TvmException e) {
-      throw new Attn4jException("building " + r.getName() + " (" + spec.getName() + " for " + r.target()
+      throw new Attn4jException("building " + r.getName() + " (" + r.variant().getName() + " for " + r.target()
           + ", schedule " + r.schedule().getName() + ") failed: " + e.getTvmMessage(), e);
     }
   }
@@ -145,6 +147,7 @@ public final class ArtifactBuilder {
     }
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("variant", "scaled_dot_product");
+    spec.put("modifiers", r.variant().describe());
     spec.put("dtype", s.getDtype().getTvmName());
     spec.put("heads", s.getHeads());
     spec.put("kv_heads", s.getKvHeads());
@@ -158,7 +161,7 @@ public final class ArtifactBuilder {
     target.put("kind", r.target().getKind().name().toLowerCase(java.util.Locale.ROOT));
     target.put("level", r.target().getLevel());
     target.put("tvm", r.target().getTvmString());
-    return new Manifest(Manifest.ABI, VERSION, Manifest.TVM_VERSION, s.getName(), spec, FUNCTION, args,
+    return new Manifest(Manifest.ABI, VERSION, Manifest.TVM_VERSION, r.variant().getName(), spec, FUNCTION, args,
         r.bounds(), target, r.schedule().getName(), r.schedule().getParameters(),
         KernelCompiler.ARGUMENT_ALIGNMENT, LIBRARY, sha);
   }
@@ -195,6 +198,26 @@ public final class ArtifactBuilder {
     }
   }
 
+  /**
+   * A hash of the IR the schedule starts from (the loop nest of a loop-nest schedule, else the compute's
+   * TensorIR, as TVMScript): content-based, so a changed modifier lambda, capture or key range changes the key
+   * while an unchanged variant rebuilt in another process does not.
+   */
+  static String irFingerprint(ArtifactRequest r) {
+    try (Te te = Te.create()) {
+      AttentionGraph g = ScaledDotProduct.define(te, r.variant());
+      org.attn4j.tvm.TvmObject f = r.schedule().buildsLoopNest()
+          ? r.schedule().buildFunction(te, g, FUNCTION)
+          : KernelCompiler.primModule(te, g.getArguments(), FUNCTION);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(te.repr(f).getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } catch (TvmException e) {
+      throw new Attn4jException("defining " + r.getName() + " failed: " + e.getTvmMessage(), e);
+    }
+  }
+
   static String cacheKey(ArtifactRequest r) {
     StringBuilder sb = new StringBuilder();
     sb.append(VERSION).append('|').append(Manifest.TVM_VERSION).append('|').append(r.spec().getName())
@@ -203,6 +226,8 @@ public final class ArtifactBuilder {
     r.bounds().forEach((k, v) -> sb.append(k).append(v[0]).append(':').append(v[1]).append(','));
     sb.append("|align").append(KernelCompiler.ARGUMENT_ALIGNMENT);
     sb.append("|code").append(codeFingerprint(r.schedule().getClass()));
+    sb.append("|variant").append(r.variant().getName()).append(r.variant().describe());
+    sb.append("|ir").append(irFingerprint(r));
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
           .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));

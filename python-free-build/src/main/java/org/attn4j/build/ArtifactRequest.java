@@ -3,6 +3,7 @@ package org.attn4j.build;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.attn4j.attention.AttentionSpec;
+import org.attn4j.attention.Variant;
 import org.attn4j.schedules.AttentionSchedule;
 import org.attn4j.schedules.CpuFlashSchedule;
 import org.attn4j.schedules.GenericSchedule;
@@ -11,13 +12,24 @@ import org.attn4j.schedules.TargetKind;
 /**
  * One artifact to build: a variant, a target, a schedule and the bounds of the symbolic dims.
  *
- * @param spec what to compute
+ * @param variant what to compute: the core spec and its modifiers
  * @param target where it runs
  * @param schedule how (must be for the target's kind)
  * @param bounds inclusive bounds of {@code b}, {@code n}, {@code m}
  */
-public record ArtifactRequest(AttentionSpec spec, BuildTarget target, AttentionSchedule schedule,
+public record ArtifactRequest(Variant variant, BuildTarget target, AttentionSchedule schedule,
     Map<String, long[]> bounds) {
+
+  /** The core attention of {@code spec}, no modifiers. */
+  public ArtifactRequest(AttentionSpec spec, BuildTarget target, AttentionSchedule schedule,
+      Map<String, long[]> bounds) {
+    this(Variant.of(spec), target, schedule, bounds);
+  }
+
+  /** The core spec of the variant. */
+  public AttentionSpec spec() {
+    return variant.getSpec();
+  }
 
   /** Default bounds: {@code 1 <= b <= 1024}, {@code 1 <= n, m <= 1 << 20}. */
   public static Map<String, long[]> defaultBounds() {
@@ -40,7 +52,12 @@ public record ArtifactRequest(AttentionSpec spec, BuildTarget target, AttentionS
 
   /** A request with the default schedule and bounds. */
   public static ArtifactRequest of(AttentionSpec spec, BuildTarget target) {
-    return new ArtifactRequest(spec, target, defaultSchedule(target), defaultBounds());
+    return of(Variant.of(spec), target);
+  }
+
+  /** A request with the default schedule and bounds. */
+  public static ArtifactRequest of(Variant variant, BuildTarget target) {
+    return new ArtifactRequest(variant, target, defaultSchedule(target), defaultBounds());
   }
 
   /** Checks the schedule fits the target and the bounds are sane. */
@@ -60,6 +77,6 @@ public record ArtifactRequest(AttentionSpec spec, BuildTarget target, AttentionS
 
   /** The artifact's directory name: {@code <variant>-<target>}. */
   public String getName() {
-    return spec.getName() + "-" + target.getName();
+    return variant.getName() + "-" + target.getName();
   }
 }

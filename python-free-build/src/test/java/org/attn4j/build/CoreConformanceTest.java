@@ -9,18 +9,16 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.Float4Vector;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.FieldVector;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
+import org.attn4j.attention.Variant;
+import org.attn4j.build.VariantKernels.Qkv;
+import org.attn4j.build.VariantKernels.Result;
+import org.attn4j.build.VariantKernels.Shape;
 import org.attn4j.reference.Comparison;
 import org.attn4j.reference.CoreAttentionOracle;
-import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
-import org.attn4j.runtime.AttentionKernel;
-import org.attn4j.runtime.Dims;
 import org.attn4j.schedules.AttentionSchedule;
 import org.attn4j.schedules.CpuFlashSchedule;
 import org.attn4j.schedules.GenericSchedule;
@@ -91,54 +89,21 @@ class CoreConformanceTest {
   @MethodSource("cases")
   void matchesReference(Case c, AttentionSchedule schedule) throws IOException {
     AttentionSpec s = c.spec();
-    Path dir = ArtifactBuilder.buildCached(
-        new ArtifactRequest(s, BuildTarget.hostCpu(), schedule, ArtifactRequest.defaultBounds()), Progress.silent());
-    int h = s.getHeads();
-    int hKv = s.getKvHeads();
-    int d = s.getHeadDim();
-    float[] q = TestData.uniform(1, c.b() * h * c.n() * d, -2, 2);
-    float[] k = TestData.uniform(2, c.b() * hKv * c.m() * d, -2, 2);
-    float[] v = TestData.uniform(3, c.b() * hKv * c.m() * d, -1, 1);
-    CoreAttentionOracle.Options o = CoreAttentionOracle.Options.builder()
-        .shape(c.b(), h, hKv, c.n(), c.m(), d)
-        .causal(s.getCausal() == Causal.BOTTOM_RIGHT
-            ? org.attn4j.reference.Causal.BOTTOM_RIGHT : org.attn4j.reference.Causal.NONE)
-        .headMapping(org.attn4j.reference.HeadMapping.valueOf(s.getHeadMapping().name()))
-        .keyLengths(c.lengths())
-        .build();
-    float[] refOut = new float[c.b() * h * c.n() * d];
-    float[] refLse = new float[c.b() * h * c.n()];
-    CoreAttentionOracle.run(o, q, k, v, refOut, refLse);
-
-    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
-      List<FieldVector> args = new ArrayList<>();
-      try {
-        args.add(Vectors.floats(allocator, "q", q));
-        args.add(Vectors.floats(allocator, "k", k));
-        args.add(Vectors.floats(allocator, "v", v));
-        if (s.hasKeyLengths()) {
-          args.add(Vectors.ints(allocator, "key_lengths", c.lengths()));
-        }
-        Float4Vector out = Vectors.output(allocator, "out", refOut.length);
-        args.add(out);
-        Float4Vector lse = null;
-        if (s.hasLse()) {
-          lse = Vectors.output(allocator, "lse", refLse.length);
-          args.add(lse);
-        }
-        kernel.run(Dims.of(c.b(), c.n(), c.m()), args.toArray(FieldVector[]::new));
-        Comparison cmp = Tolerances.compare(Vectors.toArray(out), refOut);
-        assertThat(cmp.isWithin(Tolerances.FP32)).as("out vs reference: %s", cmp).isTrue();
-        assertThat(out.getNullCount()).isZero();
-        if (lse != null) {
-          Comparison cl = Tolerances.compare(Vectors.toArray(lse), refLse);
-          assertThat(cl.isWithin(Tolerances.FP32)).as("lse vs reference: %s", cl).isTrue();
-        }
-        System.out.printf("conformance %-22s %-26s b=%d n=%-3d m=%-3d max abs err %.2e, max rel err %.2e%n", c.name(),
-            schedule, c.b(), c.n(), c.m(), cmp.getMaxAbsError(), cmp.getMaxRelError());
-      } finally {
-        args.forEach(FieldVector::close);
-      }
+    Path dir = VariantKernels.artifact(Variant.of(s), schedule);
+    Shape sh = new Shape(c.b(), c.n(), c.m(), c.lengths());
+    Qkv in = Qkv.of(s, sh);
+    CoreAttentionOracle.Options o = VariantKernels.options(s, sh);
+    float[] refOut = new float[o.getQSize()];
+    float[] refLse = new float[o.getLseSize()];
+    CoreAttentionOracle.run(o, in.q(), in.k(), in.v(), refOut, refLse);
+    Result r = VariantKernels.run(allocator, dir, s, sh, in, List.of());
+    Comparison cmp = Tolerances.compare(r.out(), refOut);
+    assertThat(cmp.isWithin(Tolerances.FP32)).as("out vs reference: %s", cmp).isTrue();
+    if (r.lse() != null) {
+      Comparison cl = Tolerances.compare(r.lse(), refLse);
+      assertThat(cl.isWithin(Tolerances.FP32)).as("lse vs reference: %s", cl).isTrue();
     }
+    System.out.printf("conformance %-22s %-26s b=%d n=%-3d m=%-3d max abs err %.2e, max rel err %.2e%n",
+        c.name(), schedule, c.b(), c.n(), c.m(), cmp.getMaxAbsError(), cmp.getMaxRelError());
   }
 }

@@ -3,19 +3,17 @@ package org.attn4j.schedules;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.attn4j.attention.AttentionGraph;
-import org.attn4j.attention.AttentionSpec;
-import org.attn4j.attention.Causal;
-import org.attn4j.attention.HeadMapping;
+import org.attn4j.attention.Normalizer;
 import org.attn4j.attention.Slots;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
-import org.attn4j.te.LoopNest;
 import org.attn4j.te.LoopNest.Buf;
 import org.attn4j.te.LoopNest.Kind;
 import org.attn4j.te.Schedule;
 import org.attn4j.te.Te;
 import org.attn4j.te.Var;
 import org.attn4j.tvm.TvmObject;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fast CPU kernel: flash-style attention written as a loop nest (FlashAttention-2's forward, laid out for
@@ -34,8 +32,13 @@ import org.attn4j.tvm.TvmObject;
  * worker's stack).
  *
  * <p>Skipping: with right-aligned causal masking a query block stops at its last visible key (whole tiles above
- * the diagonal are never visited); with key lengths, at the row's length. Only tiles that straddle a boundary
- * pay for the element mask.
+ * the diagonal are never visited); with key lengths, at the row's length; with a mask that declares a
+ * {@link Slots.KeyRange} (a sliding window, prefix-LM), the block visits only the tiles between its first row's
+ * first key and its last row's last key. Only tiles that straddle a boundary pay for the element mask.
+ *
+ * <p>Variants: the score and mask slots run inside the vectorised mask pass (captured tensors are read as
+ * buffers, bound with {@link Te#bind}); a sink is folded into each row after the keys
+ * ({@link Normalizer#output}); sigmoid attention skips the online softmax and adds {@code sigmoid(s + β)·V}.
  *
  * <p>Parameters (recorded in the manifest): {@code qBlock}, {@code kBlock}, {@code vectorWidth} (floats per SIMD
  * register: 16 for AVX-512, 8 for AVX2), {@code microKeys}.
@@ -116,44 +119,14 @@ public final class CpuFlashSchedule implements AttentionSchedule {
     return new Kernel(te, g).build(name);
   }
 
-  /** One kernel being written; fields are the loop nest's buffers and symbolic sizes. */
-  private final class Kernel {
-    private final Te te;
-    private final AttentionSpec spec;
-    private final Slots slots;
-    private final LoopNest ln;
-    private final int h;
-    private final int d;
-    private final Var b;
-    private final Var n;
-    private final Var m;
-    private final Expr low;
-
+  /** One kernel being written. */
+  private final class Kernel extends FlashKernel {
     Kernel(Te te, AttentionGraph g) {
-      this.te = te;
-      this.spec = g.spec();
-      this.slots = g.slots();
-      this.ln = new LoopNest(te);
-      this.h = spec.getHeads();
-      this.d = spec.getHeadDim();
-      this.b = te.sizeVar("b", DType.INT64);
-      this.n = te.sizeVar("n", DType.INT64);
-      this.m = te.sizeVar("m", DType.INT64);
-      this.low = te.lowest(DType.FLOAT32);
-    }
-
-    private Expr c64(long v) {
-      return te.constant(v, DType.INT64);
+      super(te, g);
     }
 
     TvmObject build(String name) {
-      DType t = spec.getDtype();
-      Buf q = ln.param("q", t, ALIGN, b, c64(h), n, c64(d));
-      Buf k = ln.param("k", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
-      Buf v = ln.param("v", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
-      Buf lens = spec.hasKeyLengths() ? ln.param("key_lengths", DType.INT32, ALIGN, b) : null;
-      Buf out = ln.param("attn_out", t, ALIGN, b, c64(h), n, c64(d));
-      Buf lse = spec.hasLse() ? ln.param("attn_lse", DType.FLOAT32, ALIGN, b, c64(h), n) : null;
+      declareArguments();
       Expr nqb = n.plus(c64(qBlock - 1)).div(c64(qBlock));
       ln.loop("t", b.times(c64(h)).times(nqb), Kind.PARALLEL, t0 -> {
         Var bb = ln.let("bb", t0.div(c64(h).times(nqb)));
@@ -163,19 +136,15 @@ public final class CpuFlashSchedule implements AttentionSchedule {
         Var io = ln.let("io", te.select(x.rem(2).eq(c64(0)), x.div(c64(2)), nqb.minus(c64(1)).minus(x.div(c64(2)))));
         Var kh = ln.let("kh", kvHead(hh));
         Var i0 = ln.let("i0", io.times(c64(qBlock)));
-        Expr end = m;
-        if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
-          end = te.minimum(end, i0.plus(c64(qBlock)).plus(m).minus(n));
-        }
-        if (lens != null) {
-          end = te.minimum(end, lens.get(bb).cast(DType.INT64));
-        }
-        Var kEnd = ln.let("k_end", te.maximum(end, c64(0)));
+        Expr[] window = keyWindow(bb, hh, i0, qBlock);
+        Var kEnd = (Var) window[1];
+        Var tile0 = ln.let("tile0", window[0].div(c64(kBlock)));
         Buf qt = ln.allocate("qt", DType.FLOAT32, (long) d * qBlock, "local");
         Buf st = ln.allocate("st", DType.FLOAT32, (long) kBlock * qBlock, "local");
         Buf mx = ln.allocate("row_max", DType.FLOAT32, qBlock, "local");
         Buf mNew = ln.allocate("row_max_new", DType.FLOAT32, qBlock, "local");
-        Buf alpha = ln.allocate("row_scale", DType.FLOAT32, qBlock, "local");
+        // sigmoid attention never rescales (and TVM refuses an allocation nothing reads)
+        Buf alpha = sigmoid == null ? ln.allocate("row_scale", DType.FLOAT32, qBlock, "local") : null;
         Buf sum = ln.allocate("row_sum", DType.FLOAT32, qBlock, "local");
         Buf acc = ln.allocate("acc", DType.FLOAT32, (long) qBlock * d, "local");
         ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
@@ -191,24 +160,16 @@ public final class CpuFlashSchedule implements AttentionSchedule {
           ln.store(qt, q.get(bb, hh, row, c).cast(DType.FLOAT32).times(spec.getScale()),
               c.times(c64(qBlock)).plus(r));
         }));
-        Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock));
+        Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
-          Var j0 = ln.let("j0", jo.times(c64(kBlock)));
+          Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
           scores(k, qt, st, bb, kh, j0);
           softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd);
           accumulate(v, st, acc, bb, kh, j0, kEnd);
         });
-        epilogue(out, lse, mx, sum, acc, bb, hh, i0);
+        epilogue(mx, sum, acc, bb, hh, i0);
       });
-      return ln.function(name);
-    }
-
-    private Expr kvHead(Var hh) {
-      int hKv = spec.getKvHeads();
-      if (hKv == h) {
-        return hh;
-      }
-      return spec.getHeadMapping() == HeadMapping.TILED ? hh.rem(hKv) : hh.div(c64(h / hKv));
+      return finish(name);
     }
 
     /**
@@ -240,33 +201,29 @@ public final class CpuFlashSchedule implements AttentionSchedule {
      * Score slot and mask, then the online softmax update, all vectorised across the block's rows (the
      * reductions over keys are vertical).
      */
-    private void softmax(Buf st, Buf mx, Buf mNew, Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
+    private void softmax(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
         Var kEnd) {
       ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
       ln.loop("jj", kBlock, Kind.SERIAL, jj -> {
         Var j = ln.let("j", j0.plus(jj));
         ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
           Expr at = jj.times(c64(qBlock)).plus(r);
-          Expr logit = st.get(at);
-          Var iv = te.var("i", DType.INT64);
-          Expr i = i0.plus(r);
-          Expr pos = i.plus(m).minus(n); // slots see the query on the key axis (Slots)
-          if (slots.scoreMod() != null) {
-            logit = te.let(iv, pos, slots.scoreMod().apply(logit, bb, hh, iv, j));
-          }
-          Expr visible = j.lt(kEnd);
-          if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
-            visible = visible.and(j.le(i.plus(m).minus(n)));
-          }
-          if (slots.maskMod() != null) {
-            visible = visible.and(te.let(iv, pos, slots.maskMod().apply(bb, hh, iv, j)));
-          }
+          Expr[] sv0 = scored(st.get(at), bb, hh, i0.plus(r), j, kEnd);
+          Expr logit = sv0[0];
+          Expr visible = sv0[1];
           // bound once: the max below must read the masked value, not reload the tile
+          if (sigmoid != null) {
+            ln.store(st, te.select(visible, sigmoid.weight(logit), te.f32(0)), at);
+            return;
+          }
           Var sv = ln.let("sv", te.select(visible, logit, low));
           ln.store(st, sv, at);
           ln.store(mNew, te.maximum(mNew.get(r), sv), r);
         });
       });
+      if (sigmoid != null) {
+        return; // no normalisation: P = sigmoid(s + β) goes straight into P·V
+      }
       ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
         ln.store(alpha, te.exp(mx.get(r).minus(mNew.get(r))), r);
         ln.store(sum, sum.get(r).times(alpha.get(r)), r);
@@ -319,14 +276,15 @@ public final class CpuFlashSchedule implements AttentionSchedule {
       return rows;
     }
 
-    private void epilogue(Buf out, Buf lse, Buf mx, Buf sum, Buf acc, Var bb, Var hh, Var i0) {
+    private void epilogue(Buf mx, Buf sum, Buf acc, Var bb, Var hh, Var i0) {
       ln.loop("r", te.minimum(c64(qBlock), n.minus(i0)), Kind.SERIAL, r -> {
         Var l = ln.let("l", sum.get(r));
-        ln.loop("c", d, Kind.VECTORIZED, c -> ln.store(out,
-            te.select(l.gt(0.0), acc.get(r.times(c64(d)).plus(c)).div(l), te.f32(0)), bb, hh, i0.plus(r), c));
+        Var mu = ln.let("mu", mx.get(r));
+        Normalizer norm = slots.normalizer();
+        ln.loop("c", d, Kind.VECTORIZED, c ->
+            ln.store(out, norm.output(acc.get(r.times(c64(d)).plus(c)), mu, l, hh), bb, hh, i0.plus(r), c));
         if (lse != null) {
-          ln.store(lse, te.select(l.gt(0.0), mx.get(r).plus(te.log(l)), te.f32(Double.NEGATIVE_INFINITY)),
-              bb, hh, i0.plus(r));
+          ln.store(lse, norm.lse(mu, l, hh), bb, hh, i0.plus(r));
         }
       });
     }

@@ -4,13 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.attn4j.attention.AttentionGraph;
-import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
-import org.attn4j.attention.HeadMapping;
-import org.attn4j.attention.Slots;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
-import org.attn4j.te.LoopNest;
 import org.attn4j.te.LoopNest.Buf;
 import org.attn4j.te.LoopNest.Kind;
 import org.attn4j.te.Schedule;
@@ -112,33 +108,9 @@ public final class CudaFlashSchedule implements AttentionSchedule {
   }
 
   /** One kernel being written. */
-  private final class Kernel {
-    private final Te te;
-    private final AttentionSpec spec;
-    private final Slots slots;
-    private final LoopNest ln;
-    private final int h;
-    private final int d;
-    private final Var b;
-    private final Var n;
-    private final Var m;
-    private final Expr low;
-
+  private final class Kernel extends FlashKernel {
     Kernel(Te te, AttentionGraph g) {
-      this.te = te;
-      this.spec = g.spec();
-      this.slots = g.slots();
-      this.ln = new LoopNest(te);
-      this.h = spec.getHeads();
-      this.d = spec.getHeadDim();
-      this.b = te.sizeVar("b", DType.INT64);
-      this.n = te.sizeVar("n", DType.INT64);
-      this.m = te.sizeVar("m", DType.INT64);
-      this.low = te.lowest(DType.FLOAT32);
-    }
-
-    private Expr c64(long v) {
-      return te.constant(v, DType.INT64);
+      super(te, g);
     }
 
     /** A phase: every thread of the block runs {@code body(tx)} (tx as int64). */
@@ -168,13 +140,7 @@ public final class CudaFlashSchedule implements AttentionSchedule {
     }
 
     TvmObject build(String name) {
-      DType t = spec.getDtype();
-      Buf q = ln.param("q", t, ALIGN, b, c64(h), n, c64(d));
-      Buf k = ln.param("k", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
-      Buf v = ln.param("v", t, ALIGN, b, c64(spec.getKvHeads()), m, c64(d));
-      Buf lens = spec.hasKeyLengths() ? ln.param("key_lengths", DType.INT32, ALIGN, b) : null;
-      Buf out = ln.param("attn_out", t, ALIGN, b, c64(h), n, c64(d));
-      Buf lse = spec.hasLse() ? ln.param("attn_lse", DType.FLOAT32, ALIGN, b, c64(h), n) : null;
+      declareArguments();
       Expr nqb = n.plus(c64(threads - 1)).div(c64(threads));
       Consumer<Var> block = bx0 -> {
         Expr bx = bx0.getDtype() == DType.INT64 ? bx0 : bx0.cast(DType.INT64);
@@ -182,14 +148,9 @@ public final class CudaFlashSchedule implements AttentionSchedule {
         Var hh = ln.let("hh", bx.div(nqb).rem(h));
         Var i0 = ln.let("i0", bx.rem(nqb).times(c64(threads)));
         Var kh = ln.let("kh", kvHead(hh));
-        Expr end = m;
-        if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
-          end = te.minimum(end, i0.plus(c64(threads)).plus(m).minus(n));
-        }
-        if (lens != null) {
-          end = te.minimum(end, lens.get(bb).cast(DType.INT64));
-        }
-        Var kEnd = ln.let("k_end", te.maximum(end, c64(0)));
+        Expr[] window = keyWindow(bb, hh, i0, threads);
+        Var kEnd = (Var) window[1];
+        Var tile0 = ln.let("tile0", window[0].div(c64(kBlock)));
         Buf ks = ln.allocate("k_tile", DType.FLOAT32, (long) kBlock * d, emulate ? "local" : "shared");
         Buf vs = ln.allocate("v_tile", DType.FLOAT32, (long) kBlock * d, emulate ? "local" : "shared");
         Buf qr = registers("q_row", d);
@@ -206,8 +167,8 @@ public final class CudaFlashSchedule implements AttentionSchedule {
           ln.store(mx, low, reg(tx, 1, c64(0)));
           ln.store(sum, te.f32(0), reg(tx, 1, c64(0)));
         });
-        ln.loop("jo", kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)), Kind.SERIAL, jo -> {
-          Var j0 = ln.let("j0", jo.times(c64(kBlock)));
+        ln.loop("jo", kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0), Kind.SERIAL, jo -> {
+          Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
           barrier();
           threadsDo(tx -> loadTiles(k, v, ks, vs, bb, kh, j0, tx));
           barrier();
@@ -217,11 +178,11 @@ public final class CudaFlashSchedule implements AttentionSchedule {
           Expr i = i0.plus(tx);
           ln.ifThen(i.lt(n), () -> {
             Var l = ln.let("l", sum.get(reg(tx, 1, c64(0))));
-            ln.loop("c", d, Kind.UNROLLED, c -> ln.store(out,
-                te.select(l.gt(0.0), acc.get(reg(tx, d, c)).div(l), te.f32(0)), bb, hh, i, c));
+            Var mu = ln.let("mu", mx.get(reg(tx, 1, c64(0))));
+            ln.loop("c", d, Kind.UNROLLED, c ->
+                ln.store(out, slots.normalizer().output(acc.get(reg(tx, d, c)), mu, l, hh), bb, hh, i, c));
             if (lse != null) {
-              ln.store(lse, te.select(l.gt(0.0), mx.get(reg(tx, 1, c64(0))).plus(te.log(l)),
-                  te.f32(Double.NEGATIVE_INFINITY)), bb, hh, i);
+              ln.store(lse, slots.normalizer().lse(mu, l, hh), bb, hh, i);
             }
           });
         });
@@ -232,15 +193,7 @@ public final class CudaFlashSchedule implements AttentionSchedule {
       } else {
         ln.threadLoop("bx", blocks, "blockIdx.x", block);
       }
-      return ln.function(name);
-    }
-
-    private Expr kvHead(Var hh) {
-      int hKv = spec.getKvHeads();
-      if (hKv == h) {
-        return hh;
-      }
-      return spec.getHeadMapping() == HeadMapping.TILED ? hh.rem(hKv) : hh.div(c64(h / hKv));
+      return finish(name);
     }
 
     /** The block's threads copy the K and V tiles, consecutive threads on consecutive elements. */
@@ -263,37 +216,34 @@ public final class CudaFlashSchedule implements AttentionSchedule {
       Expr m0 = reg(tx, 1, c64(0));
       Buf mt = ln.allocate("tile_max", DType.FLOAT32, 1, "local");
       ln.store(mt, mx.get(m0), c64(0));
-      Expr pos = i.plus(m).minus(n); // slots see the query on the key axis (Slots)
-      Var iv = te.var("i", DType.INT64);
       ln.loop("jj", kBlock, Kind.SERIAL, jj -> {
         Var j = ln.let("j", j0.plus(jj));
         Buf dot = ln.allocate("dot", DType.FLOAT32, 1, "local");
         ln.store(dot, te.f32(0), c64(0));
         ln.loop("c", d, Kind.UNROLLED, c -> ln.store(dot,
             dot.get(c64(0)).plus(qr.get(reg(tx, d, c)).times(ks.get(jj.times(c64(d)).plus(c)))), c64(0)));
-        Expr logit = dot.get(c64(0));
-        if (slots.scoreMod() != null) {
-          logit = te.let(iv, pos, slots.scoreMod().apply(logit, bb, hh, iv, j));
+        Expr[] sv = scored(dot.get(c64(0)), bb, hh, i, j, kEnd);
+        if (sigmoid != null) {
+          // no normalisation: P = sigmoid(s + β), 0 where masked, straight into P·V
+          ln.store(st, te.select(sv[1], sigmoid.weight(sv[0]), te.f32(0)), reg(tx, kBlock, jj));
+          return;
         }
-        Expr visible = j.lt(kEnd);
-        if (spec.getCausal() == Causal.BOTTOM_RIGHT) {
-          visible = visible.and(j.le(pos));
-        }
-        if (slots.maskMod() != null) {
-          visible = visible.and(te.let(iv, pos, slots.maskMod().apply(bb, hh, iv, j)));
-        }
+        Expr logit = sv[0];
+        Expr visible = sv[1];
         Var s = ln.let("s", te.select(visible, logit, low));
         ln.store(st, s, reg(tx, kBlock, jj));
         ln.store(mt, te.maximum(mt.get(c64(0)), s), c64(0));
       });
       Var mNew = ln.let("m_new", mt.get(c64(0)));
-      Var alpha = ln.let("alpha", te.exp(mx.get(m0).minus(mNew)));
-      ln.store(sum, sum.get(m0).times(alpha), m0);
-      ln.store(mx, mNew, m0);
-      ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc, acc.get(reg(tx, d, c)).times(alpha), reg(tx, d, c)));
+      if (sigmoid == null) {
+        Var alpha = ln.let("alpha", te.exp(mx.get(m0).minus(mNew)));
+        ln.store(sum, sum.get(m0).times(alpha), m0);
+        ln.store(mx, mNew, m0);
+        ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc, acc.get(reg(tx, d, c)).times(alpha), reg(tx, d, c)));
+      }
       ln.loop("jj", te.minimum(c64(kBlock), kEnd.minus(j0)), Kind.SERIAL, jj -> {
         Expr x = st.get(reg(tx, kBlock, jj));
-        Var p = ln.let("p", te.select(x.gt(low), te.exp(x.minus(mNew)), te.f32(0)));
+        Var p = ln.let("p", sigmoid != null ? x : te.select(x.gt(low), te.exp(x.minus(mNew)), te.f32(0)));
         ln.store(sum, sum.get(m0).plus(p), m0);
         ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc,
             acc.get(reg(tx, d, c)).plus(p.times(vs.get(jj.times(c64(d)).plus(c)))), reg(tx, d, c)));

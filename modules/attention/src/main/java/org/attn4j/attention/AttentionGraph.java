@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The tensors of one attention definition: inputs, outputs and the symbolic dims. {@link #getArguments()} is
- * the kernel's argument order: {@code q, k, v, [key_lengths], out, [lse]}.
+ * the kernel's argument order: {@code q, k, v, [key_lengths], [captured...], out, [lse]}.
  *
  * @param spec what is computed
  * @param b symbolic batch size
@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param k {@code [b, h_kv, m, d]}
  * @param v {@code [b, h_kv, m, d]}
  * @param keyLengths {@code [b]} int32, when the spec has key lengths
+ * @param captured the tensors the variant's modifiers read, in capture order ({@link Modifier.Context#capture})
  * @param out {@code [b, h, n, d]}
  * @param lse {@code [b, h, n]} float32, when the spec asks for it
  * @param slots the variant's hooks, for schedules that build the kernel as a loop nest
@@ -31,9 +32,15 @@ public record AttentionGraph(
     Tensor k,
     Tensor v,
     @Nullable Tensor keyLengths,
+    List<Tensor> captured,
     Tensor out,
     @Nullable Tensor lse,
     Slots slots) {
+
+  /** Copies {@code captured}. */
+  public AttentionGraph {
+    captured = List.copyOf(captured);
+  }
 
   /** Inputs then outputs, in the kernel's argument order. */
   public List<Tensor> getArguments() {
@@ -41,6 +48,7 @@ public record AttentionGraph(
     if (keyLengths != null) {
       a.add(keyLengths);
     }
+    a.addAll(captured);
     a.add(out);
     if (lse != null) {
       a.add(lse);

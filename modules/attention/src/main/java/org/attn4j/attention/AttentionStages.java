@@ -12,6 +12,8 @@ package org.attn4j.attention;
  *   <li>{@link #OUT}: {@code o_i = ℓ_i > 0 ? a_i / ℓ_i : 0} (rows with no visible key give 0);</li>
  *   <li>{@link #LSE} (optional): {@code ℓ_i > 0 ? μ_i + log ℓ_i : -inf}.</li>
  * </ol>
+ * The normaliser slot ({@link Normalizer}) changes (6) and (7) for a sink; sigmoid attention has no {@link #MAX},
+ * {@link #SUM} or {@link #LSE} stage, {@link #EXP} is {@code sigmoid(s_ij + β)} and {@link #OUT} is {@code a_i}.
  */
 public final class AttentionStages {
   private AttentionStages() {}

@@ -31,8 +31,20 @@ public final class ScaledDotProduct {
     return define(te, spec, Slots.none());
   }
 
-  /** The core with the variant's {@code slots} filled in. */
+  /** The core with the variant's {@code slots} filled in (slots that capture no tensor). */
   public static AttentionGraph define(Te te, AttentionSpec spec, Slots slots) {
+    return define(te, Variant.of(spec, ctx -> slots));
+  }
+
+  /**
+   * The core with the variant's modifiers: their captured tensors become inputs after
+   * {@code q, k, v, [key_lengths]} ({@link AttentionGraph#getArguments()}).
+   *
+   * @throws IllegalArgumentException if a modifier's parameters or captures are invalid, or the spec asks for
+   *     the lse of sigmoid attention
+   */
+  public static AttentionGraph define(Te te, Variant variant) {
+    AttentionSpec spec = variant.getSpec();
     int h = spec.getHeads();
     int hKv = spec.getKvHeads();
     int d = spec.getHeadDim();
@@ -45,6 +57,14 @@ public final class ScaledDotProduct {
     Tensor k = te.placeholder("k", t, b, hKv, m, d);
     Tensor v = te.placeholder("v", t, b, hKv, m, d);
     @Nullable Tensor lens = spec.hasKeyLengths() ? te.placeholder("key_lengths", DType.INT32, b) : null;
+    Modifier.Context ctx = new Modifier.Context(te, spec, b, n, m);
+    Slots slots = variant.define(ctx);
+    Normalizer norm = slots.normalizer();
+    Normalizer.@Nullable Sigmoid sigmoid = norm instanceof Normalizer.Sigmoid sg ? sg : null;
+    if (sigmoid != null && spec.hasLse()) {
+      throw new IllegalArgumentException("lse: not defined for sigmoid attention, expected lse(false) with "
+          + variant.getName());
+    }
 
     Expr hE = te.i32(h);
     Expr dE = te.i32(d);
@@ -63,17 +83,17 @@ public final class ScaledDotProduct {
     };
     Mask visible = (bb, hh, i, j) -> visible(te, spec, slots, lens, n, m, bb, hh, i, j);
 
-    // (2) row max over visible keys
+    // (2) row max over visible keys (not for sigmoid)
     IterVar jm = te.reduceAxis("j", m);
-    Tensor mx = te.compute(MAX, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+    @Nullable Tensor mx = sigmoid != null ? null : te.compute(MAX, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
         te.max(logit.apply(bb, hh, i, jm.getVar()), visible.apply(bb, hh, i, jm.getVar()), jm));
-    // (3) p = exp(s - max), 0 where masked
+    // (3) p = exp(s - max) (sigmoid: sigmoid(s + β)), 0 where masked
     Tensor p = te.compute(EXP, "attn", new Expr[] {b, hE, n, m}, (bb, hh, i, j) ->
-        te.select(visible.apply(bb, hh, i, j),
-            te.exp(logit.apply(bb, hh, i, j).minus(mx.get(bb, hh, i))), te.f32(0)));
-    // (4) normaliser
+        te.select(visible.apply(bb, hh, i, j), sigmoid != null ? sigmoid.weight(logit.apply(bb, hh, i, j))
+            : te.exp(logit.apply(bb, hh, i, j).minus(mx.get(bb, hh, i))), te.f32(0)));
+    // (4) row sum (not for sigmoid)
     IterVar js = te.reduceAxis("j", m);
-    Tensor l = te.compute(SUM, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+    @Nullable Tensor l = sigmoid != null ? null : te.compute(SUM, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
         te.sum(p.get(bb, hh, i, js.getVar()), js));
     // (5) aggregate
     IterVar ja = te.reduceAxis("j", m);
@@ -81,19 +101,15 @@ public final class ScaledDotProduct {
         te.sum(p.get(bb, hh, i, ja.getVar()).times(v.get(bb, kvHead(te, spec, hh), ja.getVar(), cc).cast(acc)),
             ja));
     // (6) normalise, zero empty rows
-    Tensor o = te.compute(OUT, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> {
-      Expr sum = l.get(bb, hh, i);
-      return te.select(sum.gt(0.0), a.get(bb, hh, i, cc).div(sum), te.f32(0)).cast(t);
-    });
+    Tensor o = te.compute(OUT, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> (sigmoid != null
+        ? a.get(bb, hh, i, cc) : norm.output(a.get(bb, hh, i, cc), mx.get(bb, hh, i), l.get(bb, hh, i), hh)).cast(t));
     // (7) optional log-sum-exp
     @Nullable Tensor lse = null;
     if (spec.hasLse()) {
-      lse = te.compute(LSE, "attn", new Expr[] {b, hE, n}, (bb, hh, i) -> {
-        Expr sum = l.get(bb, hh, i);
-        return te.select(sum.gt(0.0), mx.get(bb, hh, i).plus(te.log(sum)), te.f32(Double.NEGATIVE_INFINITY));
-      });
+      lse = te.compute(LSE, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+          norm.lse(mx.get(bb, hh, i), l.get(bb, hh, i), hh));
     }
-    return new AttentionGraph(spec, b, n, m, q, k, v, lens, o, lse, slots);
+    return new AttentionGraph(spec, b, n, m, q, k, v, lens, ctx.getCaptured(), o, lse, slots);
   }
 
   private static Expr kvHead(Te te, AttentionSpec spec, Var hh) {
@@ -125,8 +141,9 @@ public final class ScaledDotProduct {
    * like the causal mask), see {@link Slots}.
    */
   static Expr onKeyAxis(Te te, Expr m, Expr n, Var i, java.util.function.Function<Var, Expr> slot) {
+    // substituted, not let-bound: TE's read-region analysis of captured tensors cannot see through a Let
     Var p = te.var("i_pos", i.getDtype());
-    return te.let(p, i.plus(m.minus(n)), slot.apply(p));
+    return te.substitute(slot.apply(p), p, i.plus(m.minus(n)));
   }
 
   @FunctionalInterface

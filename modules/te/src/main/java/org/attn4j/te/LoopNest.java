@@ -44,11 +44,18 @@ public final class LoopNest {
     private final TvmObject node;
     private final DType dtype;
     private final String name;
+    private final int rank;
 
-    private Buf(TvmObject node, DType dtype, String name) {
+    private Buf(TvmObject node, DType dtype, String name, int rank) {
       this.node = node;
       this.dtype = dtype;
       this.name = name;
+      this.rank = rank;
+    }
+
+    /** The number of dimensions. */
+    public int getRank() {
+      return rank;
     }
 
     /** The element at {@code indices}. */
@@ -95,7 +102,7 @@ public final class LoopNest {
     TvmObject buf = buffer(data, dtype, name, alignment, shape);
     params.add(handle);
     bufferMap.put(handle, buf);
-    return new Buf(buf, dtype, name);
+    return new Buf(buf, dtype, name, shape.length);
   }
 
   /** Allocates {@code size} elements in {@code storageScope} (e.g. {@code "local"}) for the rest of this body. */
@@ -104,7 +111,7 @@ public final class LoopNest {
     Expr extent = te.constant(size, DType.INT64);
     TvmObject buf = buffer(data, dtype, name, 64, extent);
     frames.peek().add(new Alloc(data, dtype, extent, buf));
-    return new Buf(buf, dtype, name);
+    return new Buf(buf, dtype, name, 1);
   }
 
   /** Binds {@code value} to a new variable for the rest of this body; returns the variable. */

@@ -1,7 +1,9 @@
 package org.attn4j.te;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.attn4j.tvm.ObjectScope;
 import org.attn4j.tvm.TvmNatives;
 import org.attn4j.tvm.TvmObject;
@@ -17,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Te implements AutoCloseable {
   private final ObjectScope scope;
+  private final Map<Tensor, LoopNest.Buf> bindings = new IdentityHashMap<>();
 
   private Te() {
     TvmNatives.ensureCompiler(false);
@@ -125,6 +128,31 @@ public final class Te implements AutoCloseable {
     }
     TvmObject t = scope.obj("te.Placeholder", array(shape.toArray(Expr[]::new)), dtype.getTvmName(), name);
     return new Tensor(this, t, name, dtype, shape);
+  }
+
+  /**
+   * Makes {@link Tensor#get} on {@code tensor} read {@code buffer} (a TIR {@code BufferLoad}) until
+   * {@link #unbind}: how a loop nest reads the tensors captured by a compute's index lambdas. Borrows both.
+   *
+   * @throws IllegalArgumentException if the ranks or dtypes differ, or {@code tensor} is already bound
+   */
+  public void bind(Tensor tensor, LoopNest.Buf buffer) {
+    if (buffer.getDtype() != tensor.getDtype() || buffer.getRank() != tensor.getRank()) {
+      throw new IllegalArgumentException(tensor.getName() + ": expected a " + tensor.getDtype() + " buffer of rank "
+          + tensor.getRank() + ", got " + buffer.getDtype() + " of rank " + buffer.getRank());
+    }
+    if (bindings.putIfAbsent(tensor, buffer) != null) {
+      throw new IllegalArgumentException(tensor.getName() + ": already bound to a buffer");
+    }
+  }
+
+  /** Ends {@link #bind}: {@code tensor} reads as a TE tensor again; no-op if it is not bound. */
+  public void unbind(Tensor tensor) {
+    bindings.remove(tensor);
+  }
+
+  @Nullable LoopNest.Buf boundBuffer(Tensor tensor) {
+    return bindings.isEmpty() ? null : bindings.get(tensor);
   }
 
   // ---- compute -----------------------------------------------------------------------------------------
@@ -241,6 +269,15 @@ public final class Te implements AutoCloseable {
     return wrap(scope.obj("tir.Let", var.node, value.node, body.node, null), body.getDtype());
   }
 
+  /**
+   * {@code body} with every occurrence of {@code var} replaced by {@code value} (TVM's {@code tir.Substitute}):
+   * unlike {@link #let}, the result keeps {@code value}'s variables visible to TE's region analysis.
+   */
+  public Expr substitute(Expr body, Var var, Expr value) {
+    TvmObject map = scope.obj("runtime.Map", var.node, value.node);
+    return wrap(scope.obj("tir.Substitute", body.node, map), body.getDtype());
+  }
+
   /** {@code cond ? a : b}, both sides evaluated (cheap, vectorisable). */
   public Expr select(Expr cond, Expr a, Expr b) {
     return wrap(scope.obj("tir.Select", cond.node, a.node, b.node, null), a.getDtype());
@@ -271,9 +308,25 @@ public final class Te implements AutoCloseable {
     return intrinsic("tir.sqrt", x.getDtype(), x);
   }
 
-  /** Hyperbolic tangent. */
+  /**
+   * Hyperbolic tangent, vectorisable and accurate near 0 (TIR's {@code tanh} lowers to
+   * {@code (1 - e^-2x) / (1 + e^-2x)} on CPU, which loses every digit as {@code x -> 0}): Cephes' tanhf, an odd
+   * polynomial for {@code |x| < 0.625} and {@code 1 - 2 / (e^2|x| + 1)} (with {@link #exp}) above, both
+   * evaluated; relative error about 1e-7 for float32.
+   */
   public Expr tanh(Expr x) {
-    return intrinsic("tir.tanh", x.getDtype(), x);
+    if (x.getDtype() != DType.FLOAT32) {
+      return tanh(x.cast(DType.FLOAT32)).cast(x.getDtype());
+    }
+    Expr z = abs(x);
+    Expr s = x.times(x);
+    Expr p = f32(-5.70498872745E-3);
+    for (double c : new double[] {2.06390887954E-2, -5.37397155531E-2, 1.33314422036E-1, -3.33332819422E-1}) {
+      p = p.times(s).plus(c);
+    }
+    Expr small = p.times(s).times(x).plus(x);
+    Expr large = f32(1).minus(f32(2).div(exp(z.plus(z)).plus(1.0)));
+    return select(z.lt(0.625), small, select(x.lt(0.0), large.unaryMinus(), large));
   }
 
   /** Cosine. */

@@ -22,11 +22,19 @@ public final class Tensor {
     this.shape = List.copyOf(shape);
   }
 
-  /** {@code this[indices]}; the number of indices must equal the rank. */
+  /**
+   * {@code this[indices]}; the number of indices must equal the rank. A TE read ({@code ProducerLoad}), or a
+   * TIR {@code BufferLoad} while the tensor is bound to a loop nest's buffer ({@link Te#bind}), so one index
+   * lambda serves a compute definition and a hand-written loop nest alike.
+   */
   public Expr get(Expr... indices) {
     if (indices.length != shape.size()) {
       throw new IllegalArgumentException(
           name + ": expected " + shape.size() + " indices, got " + indices.length);
+    }
+    LoopNest.Buf bound = te.boundBuffer(this);
+    if (bound != null) {
+      return bound.get(indices);
     }
     TvmObject idx = te.array(indices);
     return te.wrap(te.scope().obj("tir.ProducerLoad", node, idx, null), dtype);

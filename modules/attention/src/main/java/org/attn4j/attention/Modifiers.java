@@ -1,0 +1,201 @@
+package org.attn4j.attention;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.attn4j.te.DType;
+import org.attn4j.te.Expr;
+import org.attn4j.te.Te;
+import org.attn4j.te.Tensor;
+
+/**
+ * The gallery of modifiers FlexAttention users expect (VARIANTS.md §7), each a few lines of the DSL and each
+ * matching x-transformers. Notation as {@link Slots}: {@code s} the scaled logit, {@code i} the query's position
+ * on the key axis ({@code row + m - n}), {@code j} the key, {@code h} the query head, {@code b} the batch row.
+ * Captured tensors are kernel inputs, named as listed (shapes in einops letters; {@code h} is the spec's head
+ * count).
+ *
+ * <pre>{@code
+ * Variant v = Variant.of(spec, Modifiers.alibi(), Modifiers.softCap(50), Modifiers.slidingWindow(128, 0));
+ * // kernel arguments: q, k, v, alibi_slopes [h], out
+ * }</pre>
+ */
+public final class Modifiers {
+  private Modifiers() {}
+
+  /**
+   * ALiBi: {@code s - slope_h·|i - j|}, reading {@code alibi_slopes [h]} (float32; pass
+   * {@link #alibiSlopes(int)} for x-transformers' slopes). Symmetric as in x-transformers; combine with the causal
+   * mode for the causal form.
+   */
+  public static Modifier alibi() {
+    return Modifier.named("alibi", Map.of(), ctx -> {
+      Tensor slopes = ctx.capture("alibi_slopes", DType.FLOAT32, ctx.getSpec().getHeads());
+      return Slots.score((s, b, h, i, j) ->
+          s.minus(slopes.get(h).times(ctx.getTe().abs(i.minus(j).cast(DType.FLOAT32)))));
+    });
+  }
+
+  /**
+   * x-transformers' ALiBi slopes ({@code AlibiPositionalBias._get_slopes}): for a power of two {@code H},
+   * {@code slope_h = 2^(-8 (h + 1) / H)}; otherwise the slopes of the closest lower power of two {@code P},
+   * then every other slope of {@code 2P} until there are {@code H}.
+   *
+   * @throws IllegalArgumentException if {@code heads < 1}
+   */
+  public static float[] alibiSlopes(int heads) {
+    if (heads < 1) {
+      throw new IllegalArgumentException("alibi heads: expected h >= 1, got " + heads);
+    }
+    int p = Integer.highestOneBit(heads);
+    float[] slopes = new float[heads];
+    for (int h = 0; h < heads; h++) {
+      slopes[h] = (float) (h < p ? Math.pow(2, -8.0 * (h + 1) / p) : Math.pow(2, -8.0 * (2 * (h - p) + 1) / (2 * p)));
+    }
+    return slopes;
+  }
+
+  /**
+   * The logit soft-cap (Gemma 2, x-transformers' {@code softclamp}): {@code c·tanh(s / c)}. Put it after the
+   * other score terms (VARIANTS.md's order: biases, then the cap).
+   *
+   * @throws IllegalArgumentException unless {@code 0 < cap < inf}
+   */
+  public static Modifier softCap(double cap) {
+    if (!(cap > 0) || Double.isInfinite(cap)) {
+      throw new IllegalArgumentException("softCap: expected a finite c > 0, got " + cap);
+    }
+    return Modifier.named("softcap_" + cap, params("cap", cap), ctx ->
+        Slots.score((s, b, h, i, j) -> ctx.getTe().tanh(s.times(1 / cap)).times(cap)));
+  }
+
+  /**
+   * A sliding window: key {@code j} is visible iff {@code i - left <= j <= i + right}. x-transformers'
+   * {@code max_attend_past = L} with the causal mode is {@code slidingWindow(L, 0)}. Declares the key range, so
+   * cpu-flash visits only the key tiles the window reaches.
+   *
+   * @throws IllegalArgumentException if {@code left < 0} or {@code right < 0}
+   */
+  public static Modifier slidingWindow(int left, int right) {
+    if (left < 0 || right < 0) {
+      throw new IllegalArgumentException("slidingWindow: expected left >= 0 and right >= 0, got left = " + left
+          + ", right = " + right);
+    }
+    return Modifier.named("window_l" + left + "_r" + right, params("left", left, "right", right), ctx ->
+        Slots.mask((b, h, i, j) -> j.ge(i.minus(left)).and(j.le(i.plus(right))),
+            new Slots.KeyRange((b, h, i) -> i.minus(left), (b, h, i) -> i.plus(right))));
+  }
+
+  /**
+   * Packed sequences (document masking): key {@code j} is visible iff it is in query {@code i}'s document,
+   * {@code ids[b, i] == ids[b, j]}, reading {@code document_ids [b, m]} (int32, one id per key-axis position;
+   * self-attention, and with a KV cache the ids of the whole cache). A query before the key axis
+   * ({@code i < 0}, when {@code n > m}) sees nothing.
+   */
+  public static Modifier documents() {
+    return Modifier.named("documents", Map.of(), ctx -> {
+      Tensor ids = ctx.capture("document_ids", DType.INT32, ctx.getB(), ctx.getM());
+      return Slots.mask((b, h, i, j) -> {
+        Te te = ctx.getTe();
+        Expr zero = te.constant(0, i.getDtype());
+        // clamped read: i < 0 reads a valid id and is masked by the first term
+        return i.ge(zero).and(ids.get(b, te.maximum(i, zero)).eq(ids.get(b, j)));
+      });
+    });
+  }
+
+  /**
+   * Prefix-LM (x-transformers' {@code PrefixDecoder}): {@code j <= i || j < prefix[b]}, reading
+   * {@code prefix_lengths [b]} (int32). Replaces the causal mask: use it with {@link Causal#NONE}. Declares the
+   * key range {@code [0, max(i, prefix - 1)]}, so cpu-flash skips the tiles above both.
+   */
+  public static Modifier prefixLm() {
+    return Modifier.named("prefix_lm", Map.of(), ctx -> {
+      Tensor prefix = ctx.capture("prefix_lengths", DType.INT32, ctx.getB());
+      return Slots.mask((b, h, i, j) -> j.le(i).or(j.lt(prefix.get(b))),
+          new Slots.KeyRange((b, h, i) -> ctx.getTe().constant(0, i.getDtype()),
+              (b, h, i) -> ctx.getTe().maximum(i, prefix.get(b).cast(i.getDtype()).minus(1))));
+    });
+  }
+
+  /**
+   * The T5 relative-position bias (x-transformers' {@code RelativePositionBias}):
+   * {@code s + scale·table[bucket(i - j), h]}, reading {@code t5_table [buckets, h]} (float32). With
+   * {@code r = i - j}: bidirectional ({@link Causal#NONE}) halves the buckets, sends {@code r < 0} to the upper
+   * half and uses {@code |r|}; causal uses {@code max(r, 0)}. With {@code e = buckets' / 2}, {@code r < e} is
+   * its own bucket, else {@code min(e + floor(log(r / e) / log(maxDistance / e)·(buckets' - e)), buckets' - 1)},
+   * the logarithm in float32 as there. x-transformers uses {@code scale = sqrt(d)}.
+   *
+   * @param causal the bucketing
+   * @param buckets {@code >= 4} (x-transformers: 32)
+   * @param maxDistance beyond the exact buckets (x-transformers: 128)
+   * @param scale the table's multiplier
+   * @throws IllegalArgumentException if {@code buckets < 4} or {@code maxDistance} is not beyond the exact buckets
+   */
+  public static Modifier t5Bias(Causal causal, int buckets, int maxDistance, double scale) {
+    int half = causal == Causal.NONE ? buckets / 2 : buckets;
+    int exact = half / 2;
+    if (buckets < 4 || maxDistance <= exact) {
+      throw new IllegalArgumentException("t5Bias: expected buckets >= 4 and maxDistance > the exact buckets ("
+          + exact + "), got buckets = " + buckets + ", maxDistance = " + maxDistance);
+    }
+    float logRange = (float) Math.log((double) maxDistance / exact);
+    return Modifier.named("t5_" + causal.name().toLowerCase(java.util.Locale.ROOT) + buckets + "_" + maxDistance,
+        params("causal", causal.name(), "buckets", buckets, "max_distance", maxDistance, "scale", scale), ctx -> {
+          Tensor table = ctx.capture("t5_table", DType.FLOAT32, buckets, ctx.getSpec().getHeads());
+          Te te = ctx.getTe();
+          return Slots.score((s, b, h, i, j) -> {
+            Expr r = i.minus(j);
+            Expr zero = te.constant(0, r.getDtype());
+            Expr base = causal == Causal.NONE ? te.select(r.lt(zero), te.constant(half, r.getDtype()), zero) : zero;
+            Expr dist = causal == Causal.NONE ? te.abs(r) : te.maximum(r, zero);
+            Expr far = te.maximum(dist, te.constant(exact, r.getDtype())).cast(DType.FLOAT32).div(exact);
+            Expr large = te.log(far).div(logRange).times(half - exact).cast(r.getDtype()).plus(exact);
+            Expr bucket = base.plus(te.select(dist.lt(te.constant(exact, r.getDtype())), dist,
+                te.minimum(large, te.constant(half - 1, r.getDtype()))));
+            return s.plus(table.get(bucket, h).times(scale));
+          });
+        });
+  }
+
+  /**
+   * Learned attention sinks (gpt-oss): softmax with a sink logit {@code σ_h} in every row's denominator,
+   * {@code P_ij = exp(s_ij) / (exp(σ_h) + Σ_j exp(s_ij))}, reading {@code sinks [h]} (float32; {@code -inf} is
+   * plain softmax).
+   */
+  public static Modifier sinks() {
+    return Modifier.named("sinks", Map.of(), ctx -> {
+      Tensor sinks = ctx.capture("sinks", DType.FLOAT32, ctx.getSpec().getHeads());
+      return Slots.normalizer(Normalizer.sink(h -> sinks.get(h)));
+    });
+  }
+
+  /**
+   * Softmax+1 (x-transformers' {@code add_zero_kv}, "attention is off by one"): a sink of 0 for every head,
+   * {@code P_ij = exp(s_ij) / (1 + Σ_j exp(s_ij))}.
+   */
+  public static Modifier softmaxPlusOne() {
+    return Modifier.named("softmax_plus_one", Map.of(), ctx ->
+        Slots.normalizer(Normalizer.sink(h -> ctx.getTe().f32(0))));
+  }
+
+  /**
+   * Sigmoid attention: {@code out_i = Σ_j sigmoid(s_ij + β)·v_j} over the visible keys, no normalisation and no
+   * lse (x-transformers' {@code sigmoid = True} is {@code β = 0}; Apple's sigmoid attention uses
+   * {@code β = -log m}).
+   *
+   * @throws IllegalArgumentException if {@code bias} is not finite
+   */
+  public static Modifier sigmoid(double bias) {
+    Normalizer norm = Normalizer.sigmoid(bias);
+    return Modifier.named("sigmoid_" + bias, params("bias", bias), ctx -> Slots.normalizer(norm));
+  }
+
+  private static Map<String, Object> params(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+}

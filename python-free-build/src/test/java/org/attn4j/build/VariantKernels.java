@@ -1,0 +1,91 @@
+package org.attn4j.build;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.attention.Variant;
+import org.attn4j.reference.CoreAttentionOracle;
+import org.attn4j.reference.TestData;
+import org.attn4j.runtime.AttentionKernel;
+import org.attn4j.runtime.Dims;
+import org.attn4j.schedules.AttentionSchedule;
+import org.jspecify.annotations.Nullable;
+
+/** Test helpers for variants: build (cached) and run one on Arrow vectors with the standard inputs of a shape. */
+final class VariantKernels {
+  private VariantKernels() {}
+
+  /** A call's sizes and, when the spec takes them, key lengths {@code [b]}. */
+  record Shape(int b, int n, int m, int @Nullable [] lengths) {
+    static Shape of(int b, int n, int m) {
+      return new Shape(b, n, m, null);
+    }
+
+    @Override
+    public String toString() {
+      return "b=" + b + " n=" + n + " m=" + m;
+    }
+  }
+
+  /** The standard inputs of a shape (fixed seeds). */
+  record Qkv(float[] q, float[] k, float[] v) {
+    static Qkv of(AttentionSpec s, Shape sh) {
+      int d = s.getHeadDim();
+      return new Qkv(TestData.uniform(1, sh.b() * s.getHeads() * sh.n() * d, -2, 2),
+          TestData.uniform(2, sh.b() * s.getKvHeads() * sh.m() * d, -2, 2),
+          TestData.uniform(3, sh.b() * s.getKvHeads() * sh.m() * d, -1, 1));
+    }
+  }
+
+  /** {@code out} and, when the spec has it, {@code lse}. */
+  record Result(float[] out, float @Nullable [] lse) {}
+
+  /** The oracle's options for {@code s} at {@code sh}. */
+  static CoreAttentionOracle.Options options(AttentionSpec s, Shape sh) {
+    return CoreAttentionOracle.Options.builder()
+        .shape(sh.b(), s.getHeads(), s.getKvHeads(), sh.n(), sh.m(), s.getHeadDim())
+        .causal(org.attn4j.reference.Causal.valueOf(s.getCausal().name()))
+        .headMapping(org.attn4j.reference.HeadMapping.valueOf(s.getHeadMapping().name()))
+        .keyLengths(sh.lengths())
+        .build();
+  }
+
+  static Path artifact(Variant v, AttentionSchedule schedule) throws IOException {
+    return ArtifactBuilder.buildCached(
+        new ArtifactRequest(v, BuildTarget.hostCpu(), schedule, ArtifactRequest.defaultBounds()), Progress.silent());
+  }
+
+  /** Runs the artifact; {@code captures} are float[] or int[] in capture order. Closes every vector it made. */
+  static Result run(BufferAllocator a, Path dir, AttentionSpec s, Shape sh, Qkv in, List<Object> captures) {
+    int rows = sh.b() * s.getHeads() * sh.n();
+    List<FieldVector> args = new ArrayList<>();
+    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
+      args.add(Vectors.floats(a, "q", in.q()));
+      args.add(Vectors.floats(a, "k", in.k()));
+      args.add(Vectors.floats(a, "v", in.v()));
+      if (s.hasKeyLengths()) {
+        args.add(Vectors.ints(a, "key_lengths", sh.lengths()));
+      }
+      for (Object c : captures) {
+        args.add(c instanceof int[] ints ? Vectors.ints(a, "capture", ints) : Vectors.floats(a, "capture", (float[]) c));
+      }
+      Float4Vector out = Vectors.output(a, "out", rows * s.getHeadDim());
+      args.add(out);
+      Float4Vector lse = s.hasLse() ? Vectors.output(a, "lse", rows) : null;
+      if (lse != null) {
+        args.add(lse);
+      }
+      kernel.run(Dims.of(sh.b(), sh.n(), sh.m()), args.toArray(FieldVector[]::new));
+      return new Result(Vectors.toArray(out), lse == null ? null : Vectors.toArray(lse));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      args.forEach(FieldVector::close);
+    }
+  }
+}
