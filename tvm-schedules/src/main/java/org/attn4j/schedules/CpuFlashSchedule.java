@@ -136,6 +136,8 @@ public final class CpuFlashSchedule implements AttentionSchedule {
         Var io = ln.let("io", te.select(x.rem(2).eq(c64(0)), x.div(c64(2)), nqb.minus(c64(1)).minus(x.div(c64(2)))));
         Var kh = ln.let("kh", kvHead(hh));
         Var i0 = ln.let("i0", io.times(c64(qBlock)));
+        // the block's live rows: the micro-kernels skip row groups past n (a decode step has one row)
+        Var live = ln.let("live_rows", te.minimum(c64(qBlock), n.minus(i0)));
         Expr[] window = keyWindow(bb, hh, i0, qBlock);
         Var kEnd = (Var) window[1];
         Var tile0 = ln.let("tile0", window[0].div(c64(kBlock)));
@@ -163,9 +165,11 @@ public final class CpuFlashSchedule implements AttentionSchedule {
         Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
           Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
-          scores(k, qt, st, bb, kh, j0);
-          softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd);
-          accumulate(v, st, acc, bb, kh, j0, kEnd);
+          // the live keys of this tile: a short last tile (or a short m) costs only what it holds
+          Var keys = ln.let("keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
+          scores(k, qt, st, bb, kh, j0, keys, live);
+          softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys);
+          accumulate(v, st, acc, bb, kh, j0, keys, live);
         });
         epilogue(mx, sum, acc, bb, hh, i0);
       });
@@ -176,9 +180,11 @@ public final class CpuFlashSchedule implements AttentionSchedule {
      * st[jj, r] = k[j0 + jj]·qt[:, r] (the transposed score tile), {@code microKeys} keys × {@code 2·vectorWidth}
      * rows of accumulators at a time; keys past m read the last key (masked later).
      */
-    private void scores(Buf k, Buf qt, Buf st, Var bb, Var kh, Var j0) {
+    private void scores(Buf k, Buf qt, Buf st, Var bb, Var kh, Var j0, Var keys, Var live) {
       int mr = 2 * vectorWidth;
-      ln.loop("kb", kBlock / microKeys, Kind.SERIAL, kb -> ln.loop("rb", qBlock / mr, Kind.SERIAL, rb -> {
+      Expr groups = keys.plus(c64(microKeys - 1)).div(c64(microKeys));
+      Expr rowGroups = live.plus(c64(mr - 1)).div(c64(mr));
+      ln.loop("kb", groups, Kind.SERIAL, kb -> ln.loop("rb", rowGroups, Kind.SERIAL, rb -> {
         Buf sacc = ln.allocate("s_acc", DType.FLOAT32, (long) microKeys * mr, "local");
         ln.loop("ki", microKeys, Kind.UNROLLED, ki ->
             ln.loop("u", mr, Kind.VECTORIZED, u -> ln.store(sacc, te.f32(0), ki.times(c64(mr)).plus(u))));
@@ -202,9 +208,9 @@ public final class CpuFlashSchedule implements AttentionSchedule {
      * reductions over keys are vertical).
      */
     private void softmax(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
-        Var kEnd) {
+        Var kEnd, Var keys) {
       ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
-      ln.loop("jj", kBlock, Kind.SERIAL, jj -> {
+      ln.loop("jj", keys, Kind.SERIAL, jj -> {
         Var j = ln.let("j", j0.plus(jj));
         ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
           Expr at = jj.times(c64(qBlock)).plus(r);
@@ -229,7 +235,7 @@ public final class CpuFlashSchedule implements AttentionSchedule {
         ln.store(sum, sum.get(r).times(alpha.get(r)), r);
         ln.store(mx, mNew.get(r), r);
       });
-      ln.loop("jj", kBlock, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+      ln.loop("jj", keys, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
         Expr at = jj.times(c64(qBlock)).plus(r);
         Expr x = st.get(at);
         Var p = ln.let("p", te.select(x.gt(low), te.exp(x.minus(mNew.get(r))), te.f32(0)));
@@ -246,10 +252,9 @@ public final class CpuFlashSchedule implements AttentionSchedule {
     }
 
     /** acc[r, :] += Σ_jj st[jj, r] · v[j0 + jj, :], a few rows × d of accumulators at a time. */
-    private void accumulate(Buf v, Buf st, Buf acc, Var bb, Var kh, Var j0, Var kEnd) {
+    private void accumulate(Buf v, Buf st, Buf acc, Var bb, Var kh, Var j0, Var keys, Var live) {
       int rows = pvRows();
-      Expr keys = te.minimum(c64(kBlock), kEnd.minus(j0));
-      ln.loop("r0", qBlock / rows, Kind.SERIAL, r0 -> {
+      ln.loop("r0", live.plus(c64(rows - 1)).div(c64(rows)), Kind.SERIAL, r0 -> {
         Buf a = ln.allocate("o_acc", DType.FLOAT32, (long) rows * d, "local");
         Expr row0 = r0.times(c64(rows));
         ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", d, Kind.VECTORIZED, c ->
