@@ -46,7 +46,7 @@ public record ArtifactRequest(Variant variant, BuildTarget target, AttentionSche
    */
   public static AttentionSchedule defaultSchedule(BuildTarget target) {
     return target.getKind() == TargetKind.CPU
-        ? CpuFlashSchedule.forVectorWidth(target.getLevel().equals("x86-64-v4") ? 16 : 8)
+        ? schedule("cpu-flash", target)
         : new GenericSchedule(TargetKind.CUDA);
   }
 
@@ -77,6 +77,32 @@ public record ArtifactRequest(Variant variant, BuildTarget target, AttentionSche
 
   /** The artifact's directory name: {@code <variant>-<target>}. */
   public String getName() {
-    return variant.getName() + "-" + target.getName();
+    String base = variant.getName() + "-" + target.getName();
+    return schedule.getName().equals(defaultSchedule(target).getName()) ? base : base + "-" + schedule.getName();
+  }
+
+  /** The schedule names {@link #schedule(String, BuildTarget)} knows. */
+  public static final java.util.List<String> SCHEDULES = java.util.List.of("default", "generic", "cpu-flash",
+      "cuda-flash");
+
+  /**
+   * A schedule by name for {@code target}: {@code default} (see {@link #defaultSchedule}), {@code generic},
+   * {@code cpu-flash} (tiles for the target's level), {@code cuda-flash}.
+   *
+   * @throws IllegalArgumentException for an unknown name or one that does not fit the target's kind
+   */
+  public static AttentionSchedule schedule(String name, BuildTarget target) {
+    AttentionSchedule s = switch (name) {
+      case "default" -> defaultSchedule(target);
+      case "generic" -> new GenericSchedule(target.getKind());
+      case "cpu-flash" -> CpuFlashSchedule.forVectorWidth(target.getLevel().equals("x86-64-v4") ? 16 : 8);
+      case "cuda-flash" -> org.attn4j.schedules.CudaFlashSchedule.cuda();
+      default -> throw new IllegalArgumentException("schedule: expected one of " + SCHEDULES + ", got " + name);
+    };
+    if (s.getTargetKind() != target.getKind()) {
+      throw new IllegalArgumentException("schedule " + name + " is for " + s.getTargetKind() + ", target " + target
+          + " is " + target.getKind());
+    }
+    return s;
   }
 }

@@ -23,12 +23,15 @@ import org.attn4j.te.DType;
  *                 {"heads": 8, "kv_heads": 2, "head_dim": 64, "head_mapping": "BLOCKED", "lse": true} ],
  *   "dtypes": ["float32"],
  *   "targets": ["cpu:host", "cuda:sm_90"],
+ *   "schedules": ["default", "cuda-flash"],
  *   "bounds": {"b": [1, 64], "n": [1, 8192], "m": [1, 8192]}
  * }
  * }</pre>
  *
  * Variant fields: {@code heads}, {@code kv_heads}, {@code head_dim}, {@code causal} (NONE, BOTTOM_RIGHT),
- * {@code head_mapping} (TILED, BLOCKED), {@code key_lengths}, {@code lse}, {@code scale}.
+ * {@code head_mapping} (TILED, BLOCKED), {@code key_lengths}, {@code lse}, {@code scale}. Schedules (default
+ * {@code ["default"]}): each applies to the targets of its kind ({@code default} and {@code generic} to all); a
+ * non-default schedule's artifacts carry its name as a suffix.
  */
 public final class BuildSpec {
   private BuildSpec() {}
@@ -58,6 +61,13 @@ public final class BuildSpec {
     List<Object> variants = (List<Object>) require(o, "variants", where);
     List<Object> dtypes = (List<Object>) o.getOrDefault("dtypes", List.of("float32"));
     List<Object> targets = (List<Object>) o.getOrDefault("targets", List.of("cpu:host"));
+    List<Object> schedules = (List<Object>) o.getOrDefault("schedules", List.of("default"));
+    for (Object s : schedules) {
+      if (!ArtifactRequest.SCHEDULES.contains(s)) {
+        throw new IllegalArgumentException(where + ": schedules: expected names from " + ArtifactRequest.SCHEDULES
+            + ", got " + s);
+      }
+    }
     Map<String, long[]> bounds = ArtifactRequest.defaultBounds();
     if (o.get("bounds") instanceof Map<?, ?> bm) {
       for (Map.Entry<?, ?> e : bm.entrySet()) {
@@ -84,8 +94,15 @@ public final class BuildSpec {
         AttentionSpec spec = b.build();
         for (Object t : targets) {
           BuildTarget target = BuildTarget.parse((String) t);
-          out.add(new ArtifactRequest(spec, target, ArtifactRequest.defaultSchedule(target),
-              new LinkedHashMap<>(bounds)));
+          for (Object s : schedules) {
+            String name = (String) s;
+            boolean fits = name.equals("default") || name.equals("generic")
+                || name.startsWith(target.getKind() == org.attn4j.schedules.TargetKind.CUDA ? "cuda" : "cpu");
+            if (fits) {
+              out.add(new ArtifactRequest(spec, target, ArtifactRequest.schedule(name, target),
+                  new LinkedHashMap<>(bounds)));
+            }
+          }
         }
       }
     }

@@ -38,7 +38,8 @@ public final class Attn4j {
       usage:
         attn4j build --spec <spec.json> [--out artifacts]        build every artifact of a spec
         attn4j build --heads H --head-dim D [--kv-heads K] [--causal] [--lse] [--key-lengths]
-                     [--target cpu:host|cpu:x86-64-v3|cuda:sm_90] [--out artifacts]
+                     [--target cpu:host|cpu:x86-64-v3|cuda:sm_90] [--schedule default|generic|cpu-flash|cuda-flash]
+                     [--out artifacts]
         attn4j run <artifact> --dims b,n,m --npy q.npy k.npy v.npy [lengths.npy] --out out.npy [lse.npy]
         attn4j run <artifact> --dims b,n,m --arrow in.arrow --out out.arrow
                      (Arrow IPC file, one column per input named as in the manifest; see ArrowTensorFile)
@@ -117,7 +118,9 @@ public final class Attn4j {
       if (o.containsKey("causal")) {
         b.causal(org.attn4j.attention.Causal.BOTTOM_RIGHT);
       }
-      requests = List.of(ArtifactRequest.of(b.build(), BuildTarget.parse(one(o, "target", "cpu:host"))));
+      BuildTarget target = BuildTarget.parse(one(o, "target", "cpu:host"));
+      requests = List.of(new ArtifactRequest(b.build(), target,
+          ArtifactRequest.schedule(one(o, "schedule", "default"), target), ArtifactRequest.defaultBounds()));
     }
     int i = 0;
     for (ArtifactRequest r : requests) {
