@@ -7,8 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
@@ -23,8 +22,7 @@ import org.attn4j.schedules.AttentionSchedule;
 import org.attn4j.schedules.CpuFlashSchedule;
 import org.attn4j.schedules.GenericSchedule;
 import org.attn4j.schedules.TargetKind;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,18 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (spec, schedule) serves every shape of its rows (symbolic b, n, m); artifacts are cached by content hash.
  * Tolerance: {@link Tolerances#FP32}.
  */
-class CoreConformanceTest {
-  private BufferAllocator allocator;
-
-  @BeforeEach
-  void setUp() {
-    allocator = new RootAllocator();
-  }
-
-  @AfterEach
-  void tearDown() {
-    allocator.close(); // fails on any leaked buffer
-  }
+class CoreConformanceTest extends ArrowTestBase {
 
   record Case(String name, AttentionSpec spec, int b, int n, int m, int[] lengths) {
     @Override

@@ -2,12 +2,11 @@ package org.attn4j.build;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.apache.arrow.memory.BufferAllocator;
+
 import org.apache.arrow.memory.RootAllocator;
 import org.attn4j.attention.AttentionSpec;
-import org.junit.jupiter.api.AfterEach;
+
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 
 /**
  * Fixture for tests that run one small core-attention artifact ({@code h = 2}, {@code d = 8}, float32, not causal,
@@ -15,11 +14,10 @@ import org.junit.jupiter.api.BeforeEach;
  * the attn4j cache), and every test gets a fresh {@link RootAllocator}, closed after it, which fails on any leaked
  * buffer. Subclasses choose {@code b}, {@code n} and {@code m}.
  */
-abstract class HostKernelFixture {
+abstract class HostKernelFixture extends ArrowTestBase {
   static final int H = 2;
   static final int D = 8;
   static Path artifact;
-  BufferAllocator allocator;
 
   @BeforeAll
   static void buildArtifact() throws IOException {
@@ -27,13 +25,4 @@ abstract class HostKernelFixture {
         AttentionSpec.builder().heads(H).headDim(D).build(), BuildTarget.hostCpu()), Progress.silent());
   }
 
-  @BeforeEach
-  void openAllocator() {
-    allocator = new RootAllocator();
-  }
-
-  @AfterEach
-  void closeAllocator() {
-    allocator.close(); // fails on any leaked buffer
-  }
 }

@@ -8,8 +8,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+
 import org.apache.arrow.vector.Float4Vector;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.reference.CoreAttentionOracle;
@@ -21,27 +20,15 @@ import org.attn4j.runtime.AttentionKernels;
 import org.attn4j.runtime.Dims;
 import org.attn4j.runtime.Host;
 import org.attn4j.runtime.KernelQuery;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** JIT mode, and a real artifact packaged in a jar, found on a class path, extracted, verified and run. */
-class JitAndDiscoveryTest {
+class JitAndDiscoveryTest extends ArrowTestBase {
   static final int B = 1, H = 2, N = 4, M = 6, D = 8;
   static final AttentionSpec SPEC = AttentionSpec.builder().heads(H).headDim(D).build();
   @TempDir Path tmp;
-  BufferAllocator allocator;
-
-  @BeforeEach
-  void setUp() {
-    allocator = new RootAllocator();
-  }
-
-  @AfterEach
-  void tearDown() {
-    allocator.close();
-  }
 
   /** Runs {@code kernel} on fixed inputs and checks it against the oracle. */
   void runsCorrectly(AttentionKernel kernel) {

@@ -8,8 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.Modifier;
@@ -29,8 +28,7 @@ import org.attn4j.schedules.GenericSchedule;
 import org.attn4j.schedules.TargetKind;
 import org.attn4j.te.DType;
 import org.attn4j.te.Te;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,19 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Modifiers outside the happy path: invalid parameters and definitions, captured tensors the runtime refuses,
  * what the manifest and the cache key record, and the key tiles a sliding window never reads.
  */
-class ModifierChecksTest {
+class ModifierChecksTest extends ArrowTestBase {
   private static final AttentionSchedule FLASH = ArtifactRequest.defaultSchedule(BuildTarget.hostCpu());
-  private BufferAllocator allocator;
-
-  @BeforeEach
-  void setUp() {
-    allocator = new RootAllocator();
-  }
-
-  @AfterEach
-  void tearDown() {
-    allocator.close();
-  }
 
   @Test
   void invalidParametersAreRefused() {

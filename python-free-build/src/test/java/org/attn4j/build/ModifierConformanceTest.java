@@ -9,8 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
@@ -29,8 +28,7 @@ import org.attn4j.reference.Tolerances;
 import org.attn4j.schedules.AttentionSchedule;
 import org.attn4j.schedules.GenericSchedule;
 import org.attn4j.schedules.TargetKind;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * cpu-flash) and shape: n != m (KV cache, and n > m with empty rows), causal, GQA, key lengths. One artifact
  * per (variant, schedule) serves every shape of its case. Tolerance: {@link Tolerances#FP32}.
  */
-class ModifierConformanceTest {
+class ModifierConformanceTest extends ArrowTestBase {
   static final AttentionSpec MHA = AttentionSpec.builder().heads(4).headDim(16).lse(true).build();
   static final AttentionSpec CAUSAL = AttentionSpec.builder().heads(4).headDim(16).causal(Causal.BOTTOM_RIGHT)
       .lse(true).build();
@@ -152,18 +150,6 @@ class ModifierConformanceTest {
       out.add(Arguments.of(c, org.attn4j.schedules.CudaFlashSchedule.emulatedOnCpu(8, 16)));
     }
     return out.stream();
-  }
-
-  private BufferAllocator allocator;
-
-  @BeforeEach
-  void setUp() {
-    allocator = new RootAllocator();
-  }
-
-  @AfterEach
-  void tearDown() {
-    allocator.close(); // fails on any leaked buffer
   }
 
   @ParameterizedTest(name = "{0} {1}")

@@ -6,8 +6,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Modifier;
 import org.attn4j.attention.Modifiers;
@@ -18,28 +17,16 @@ import org.attn4j.build.VariantKernels.Shape;
 import org.attn4j.reference.Comparison;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.schedules.AttentionSchedule;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
 import org.junit.jupiter.api.Test;
 
 /**
  * Kernel-against-kernel invariants of the gallery on cpu-flash: each modifier at its neutral setting equals the
  * core kernel (VARIANTS.md §7; the oracle comparison is {@link ModifierConformanceTest}).
  */
-class ModifierInvariantsTest {
+class ModifierInvariantsTest extends ArrowTestBase {
   private static final AttentionSchedule FLASH = ArtifactRequest.defaultSchedule(BuildTarget.hostCpu());
   private static final List<Shape> SHAPES = List.of(Shape.of(2, 9, 9), Shape.of(1, 5, 13), Shape.of(1, 17, 17));
-  private BufferAllocator allocator;
-
-  @BeforeEach
-  void setUp() {
-    allocator = new RootAllocator();
-  }
-
-  @AfterEach
-  void tearDown() {
-    allocator.close();
-  }
 
   /** {@code spec + modifier} with {@code captures} equals the core kernel of {@code core} on every shape. */
   private void assertCore(AttentionSpec spec, Modifier modifier, Function<Shape, List<Object>> captures,

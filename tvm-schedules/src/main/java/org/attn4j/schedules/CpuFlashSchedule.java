@@ -9,7 +9,6 @@ import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
 import org.attn4j.te.LoopNest.Buf;
 import org.attn4j.te.LoopNest.Kind;
-import org.attn4j.te.Schedule;
 import org.attn4j.te.Te;
 import org.attn4j.te.Var;
 import org.attn4j.tvm.TvmObject;
@@ -43,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Parameters (recorded in the manifest): {@code qBlock}, {@code kBlock}, {@code vectorWidth} (floats per SIMD
  * register: 16 for AVX-512, 8 for AVX2), {@code microKeys}.
  */
-public final class CpuFlashSchedule implements AttentionSchedule {
+public final class CpuFlashSchedule extends LoopNestSchedule {
   private static final int ALIGN = 16;
   private final int qBlock;
   private final int kBlock;
@@ -98,21 +97,8 @@ public final class CpuFlashSchedule implements AttentionSchedule {
     return p;
   }
 
-  /** The name and parameters, e.g. {@code cpu-flash{qBlock=64, kBlock=96, vectorWidth=16, microKeys=12}}. */
-  @Override
-  public String toString() {
-    return getName() + getParameters();
-  }
 
-  @Override
-  public boolean buildsLoopNest() {
-    return true;
-  }
 
-  @Override
-  public void apply(Schedule sch, AttentionGraph graph) {
-    throw new UnsupportedOperationException("cpu-flash builds its kernel as a loop nest");
-  }
 
   @Override
   public TvmObject buildFunction(Te te, AttentionGraph g, String name) {

@@ -9,7 +9,6 @@ import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
 import org.attn4j.te.LoopNest.Buf;
 import org.attn4j.te.LoopNest.Kind;
-import org.attn4j.te.Schedule;
 import org.attn4j.te.Te;
 import org.attn4j.te.Var;
 import org.attn4j.tvm.TvmObject;
@@ -34,7 +33,7 @@ import org.attn4j.tvm.TvmObject;
  * <p>Parameters (recorded in the manifest): {@code threads} (query rows per block), {@code kBlock} (keys per
  * shared-memory tile).
  */
-public final class CudaFlashSchedule implements AttentionSchedule {
+public final class CudaFlashSchedule extends LoopNestSchedule {
   private static final int ALIGN = 16;
   private final int threads;
   private final int kBlock;
@@ -86,21 +85,8 @@ public final class CudaFlashSchedule implements AttentionSchedule {
     return p;
   }
 
-  /** The name and parameters. */
-  @Override
-  public String toString() {
-    return getName() + getParameters();
-  }
 
-  @Override
-  public boolean buildsLoopNest() {
-    return true;
-  }
 
-  @Override
-  public void apply(Schedule sch, AttentionGraph graph) {
-    throw new UnsupportedOperationException(getName() + " builds its kernel as a loop nest");
-  }
 
   @Override
   public TvmObject buildFunction(Te te, AttentionGraph g, String name) {
