@@ -97,9 +97,6 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
     return p;
   }
 
-
-
-
   @Override
   public TvmObject buildFunction(Te te, AttentionGraph g, String name) {
     return new Kernel(te, g).build(name);

@@ -85,9 +85,6 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
     return p;
   }
 
-
-
-
   @Override
   public TvmObject buildFunction(Te te, AttentionGraph g, String name) {
     return new Kernel(te, g).build(name);
