@@ -92,17 +92,43 @@ public record ArtifactRequest(Variant variant, BuildTarget target, AttentionSche
    * @throws IllegalArgumentException for an unknown name or one that does not fit the target's kind
    */
   public static AttentionSchedule schedule(String name, BuildTarget target) {
+    int colon = name.indexOf(':');
+    if (colon > 0) {
+      int[] p = parseTiles(name, name.substring(colon + 1));
+      String base = name.substring(0, colon);
+      AttentionSchedule s = base.equals("cpu-flash") && p.length == 4 ? new CpuFlashSchedule(p[0], p[1], p[2], p[3])
+          : base.equals("cuda-flash") && p.length == 2 ? org.attn4j.schedules.CudaFlashSchedule.cuda(p[0], p[1])
+          : null;
+      if (s == null) {
+        throw new IllegalArgumentException("schedule " + name + ": expected cpu-flash:qBlock,kBlock,vectorWidth,"
+            + "microKeys or cuda-flash:threads,kBlock");
+      }
+      return checkKind(name, s, target);
+    }
     AttentionSchedule s = switch (name) {
       case "default" -> defaultSchedule(target);
       case "generic" -> new GenericSchedule(target.getKind());
       case "cpu-flash" -> CpuFlashSchedule.forVectorWidth(target.getLevel().equals("x86-64-v4") ? 16 : 8);
       case "cuda-flash" -> org.attn4j.schedules.CudaFlashSchedule.cuda();
-      default -> throw new IllegalArgumentException("schedule: expected one of " + SCHEDULES + ", got " + name);
+      default -> throw new IllegalArgumentException("schedule: expected one of " + SCHEDULES
+          + " (tiles: cpu-flash:q,k,w,mk, cuda-flash:threads,k), got " + name);
     };
+    return checkKind(name, s, target);
+  }
+
+  private static AttentionSchedule checkKind(String name, AttentionSchedule s, BuildTarget target) {
     if (s.getTargetKind() != target.getKind()) {
       throw new IllegalArgumentException("schedule " + name + " is for " + s.getTargetKind() + ", target " + target
           + " is " + target.getKind());
     }
     return s;
+  }
+
+  private static int[] parseTiles(String name, String list) {
+    try {
+      return java.util.Arrays.stream(list.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("schedule " + name + ": expected integers after ':', got " + list, e);
+    }
   }
 }

@@ -45,6 +45,8 @@ public final class Attn4j {
                      (Arrow IPC file, one column per input named as in the manifest; see ArrowTensorFile)
         attn4j inspect <artifact>                                  print and verify a manifest
         attn4j demo                                                build for this CPU, run on Arrow data
+        attn4j tune --heads H --head-dim D [--kv-heads K] [--causal] [--target cpu:host] [--shape b,n,m]
+                     [--rounds N]    search cpu-flash tile sizes on this machine (checked, then timed)
         attn4j bench [--shapes ...] [--rounds N]                   the benchmark vs peers (launcher: ci/bench.sh)
       """;
 
@@ -67,6 +69,7 @@ public final class Attn4j {
         case "run" -> runArtifact(rest, out);
         case "inspect" -> inspect(rest, out);
         case "demo" -> Demo.run(out);
+        case "tune" -> tune(rest, out);
         default -> {
           out.print(USAGE);
           return 2;
@@ -130,6 +133,36 @@ public final class Attn4j {
       out.printf("      -> %s (%s, %.1f s)%n", built.directory(), built.cacheHit() ? "cached" : "compiled",
           built.seconds());
     }
+  }
+
+  private static void tune(String[] args, PrintStream out) throws Exception {
+    Map<String, List<String>> o = options(args);
+    AttentionSpec.Builder b = AttentionSpec.builder()
+        .heads(Integer.parseInt(one(o, "heads", "8")))
+        .headDim(Integer.parseInt(one(o, "head-dim", "64")))
+        .kvHeads(Integer.parseInt(one(o, "kv-heads", "0")));
+    if (o.containsKey("causal")) {
+      b.causal(org.attn4j.attention.Causal.BOTTOM_RIGHT);
+    }
+    BuildTarget target = BuildTarget.parse(one(o, "target", "cpu:host"));
+    int[] shape = Arrays.stream(one(o, "shape", "1,1024,1024").split(",")).mapToInt(Integer::parseInt).toArray();
+    if (shape.length != 3) {
+      throw new IllegalArgumentException("--shape: expected b,n,m, got " + one(o, "shape", ""));
+    }
+    int width = target.getLevel().equals("x86-64-v4") ? 16 : 8;
+    List<org.attn4j.build.TileSearch.Trial> trials = org.attn4j.build.TileSearch.search(b.build(), target,
+        org.attn4j.build.TileSearch.candidates(width), shape[0], shape[1], shape[2],
+        Integer.parseInt(one(o, "rounds", "7")), Progress.printing(out, "tune"));
+    out.printf("%n| qBlock | kBlock | vectorWidth | microKeys | median ms | best ms | max abs err |%n");
+    out.printf("|---:|---:|---:|---:|---:|---:|---:|%n");
+    for (org.attn4j.build.TileSearch.Trial t : trials) {
+      Map<String, Object> p = t.schedule().getParameters();
+      out.printf("| %s | %s | %s | %s | %.2f | %.2f | %.1e |%n", p.get("qBlock"), p.get("kBlock"),
+          p.get("vectorWidth"), p.get("microKeys"), t.medianMs(), t.bestMs(), t.maxAbsError());
+    }
+    Map<String, Object> best = trials.get(0).schedule().getParameters();
+    out.printf("%nbest: --schedule cpu-flash:%s,%s,%s,%s%n", best.get("qBlock"), best.get("kBlock"),
+        best.get("vectorWidth"), best.get("microKeys"));
   }
 
   private static void inspect(String[] args, PrintStream out) throws Exception {
