@@ -46,5 +46,8 @@ else
   echo "== no attn4j artifact was built: start-up probes skipped"
 fi
 
+echo "== call overhead: the runtime's checked call vs a bare TVMFuncCall (1 thread)"
+TVM_NUM_THREADS=1 "${jvm[@]}" org.attn4j.bench.CallOverhead 7 100000 | tail -n 1 | tee "$out/call-overhead.txt"
+
 "${jvm[@]}" org.attn4j.bench.BenchReport "$out" "${runs[@]}"
 exit "$status"
