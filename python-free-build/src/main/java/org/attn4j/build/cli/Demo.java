@@ -63,8 +63,9 @@ final class Demo {
       double refMs = (System.nanoTime() - t0) / 1e6;
       Comparison c = Attn4j.compare(got, ref);
       double gflop = 4.0 * b * h * n * m * d / 1e9;
-      out.printf("shape b=%d h=%d n=%d m=%d d=%d, Arrow in/out (zero copy), %d threads%n", b, h, n, m, d,
-          Runtime.getRuntime().availableProcessors());
+      out.printf("shape b=%d h=%d n=%d m=%d d=%d, Arrow in/out (zero copy), %d TVM thread(s) (TVM_NUM_THREADS"
+          + " chooses; by default TVM uses half the x86 vCPUs)%n", b, h, n, m, d,
+          org.attn4j.runtime.Threads.count());
       out.printf("max |err| vs reference %.2e (max rel %.2e)%n", c.getMaxAbsError(), c.getMaxRelError());
       out.printf("time per call: median %.2f ms, best %.2f ms (%.1f GFLOP/s); double-precision reference %.0f ms%n",
           ms[ms.length / 2], ms[0], gflop / (ms[ms.length / 2] / 1e3), refMs);
