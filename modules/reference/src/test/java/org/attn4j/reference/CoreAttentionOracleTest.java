@@ -7,6 +7,7 @@ import java.util.Arrays;
 import org.attn4j.reference.CoreAttentionOracle.Options;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The core oracle against hand-derived values and invariants (never against itself on the same inputs). */
@@ -295,26 +296,19 @@ class CoreAttentionOracleTest {
     assertThat(actual).isEqualTo(expected);
   }
 
-  /** With h_kv == h both mappings are the identity, so they agree exactly with each other. */
-  @Test
-  void mappingsAgreeWhenEveryHeadHasItsOwnKv() {
-    Options tiled = Options.builder().shape(2, 3, 3, 2, 3, 4).build();
+  /**
+   * Both mappings are the identity when h_kv == h, and send every head to kv head 0 when h_kv == 1 (multi-query,
+   * here causal too), so they agree exactly with each other.
+   */
+  @ParameterizedTest(name = "h={0} h_kv={1} causal={2}")
+  @CsvSource({"3, 3, false, 51", "4, 1, true, 61"})
+  void mappingsAgreeWhenTheyCoincide(int h, int hKv, boolean causal, int seed) {
+    Options tiled = Options.builder().shape(2, h, hKv, 2, 3, 4).causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE)
+        .build();
     Options blocked = tiled.toBuilder().headMapping(HeadMapping.BLOCKED).build();
-    float[] q = TestData.uniform(51, tiled.getQSize(), -1, 1);
-    float[] k = TestData.uniform(52, tiled.getKvSize(), -1, 1);
-    float[] v = TestData.uniform(53, tiled.getKvSize(), -1, 1);
-
-    assertThat(CoreAttentionOracle.run(blocked, q, k, v)).isEqualTo(CoreAttentionOracle.run(tiled, q, k, v));
-  }
-
-  /** Multi-query attention (h_kv = 1): every head reads kv head 0 under both mappings. */
-  @Test
-  void mappingsAgreeForMultiQuery() {
-    Options tiled = Options.builder().shape(2, 4, 1, 2, 3, 4).causal(Causal.BOTTOM_RIGHT).build();
-    Options blocked = tiled.toBuilder().headMapping(HeadMapping.BLOCKED).build();
-    float[] q = TestData.uniform(61, tiled.getQSize(), -1, 1);
-    float[] k = TestData.uniform(62, tiled.getKvSize(), -1, 1);
-    float[] v = TestData.uniform(63, tiled.getKvSize(), -1, 1);
+    float[] q = TestData.uniform(seed, tiled.getQSize(), -1, 1);
+    float[] k = TestData.uniform(seed + 1, tiled.getKvSize(), -1, 1);
+    float[] v = TestData.uniform(seed + 2, tiled.getKvSize(), -1, 1);
 
     assertThat(CoreAttentionOracle.run(blocked, q, k, v)).isEqualTo(CoreAttentionOracle.run(tiled, q, k, v));
   }

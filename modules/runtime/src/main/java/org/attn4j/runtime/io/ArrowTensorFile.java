@@ -106,41 +106,26 @@ public final class ArrowTensorFile {
 
     /** Allocates a {@link Float4Vector} from {@code allocator} holding a copy of {@code data}. */
     public static TensorData ofFloats(BufferAllocator allocator, long[] shape, float[] data) {
-      checkLength(shape, data.length);
-      Float4Vector v = new Float4Vector("tensor", allocator);
-      try {
-        v.allocateNew(data.length);
-        if (data.length > 0) {
-          v.getDataBuffer()
-              .nioBuffer(0, data.length * 4)
-              .order(ByteOrder.nativeOrder())
-              .asFloatBuffer()
-              .put(data);
-        }
-        setLeadingBits(v.getValidityBuffer(), data.length);
-        v.setValueCount(data.length);
-        return new TensorData(shape, v);
-      } catch (RuntimeException e) {
-        v.close();
-        throw e;
-      }
+      return filled(new Float4Vector("tensor", allocator), shape, data.length,
+          bytes -> bytes.asFloatBuffer().put(data));
     }
 
     /** Allocates an {@link IntVector} from {@code allocator} holding a copy of {@code data}. */
     public static TensorData ofInts(BufferAllocator allocator, long[] shape, int[] data) {
-      checkLength(shape, data.length);
-      IntVector v = new IntVector("tensor", allocator);
+      return filled(new IntVector("tensor", allocator), shape, data.length, bytes -> bytes.asIntBuffer().put(data));
+    }
+
+    /** {@code v} with {@code count} 4-byte values written by {@code write}, all valid; closed if this fails. */
+    private static TensorData filled(BaseFixedWidthVector v, long[] shape, int count,
+        java.util.function.Consumer<java.nio.ByteBuffer> write) {
       try {
-        v.allocateNew(data.length);
-        if (data.length > 0) {
-          v.getDataBuffer()
-              .nioBuffer(0, data.length * 4)
-              .order(ByteOrder.nativeOrder())
-              .asIntBuffer()
-              .put(data);
+        checkLength(shape, count);
+        v.allocateNew(count);
+        if (count > 0) {
+          write.accept(v.getDataBuffer().nioBuffer(0, count * 4).order(ByteOrder.nativeOrder()));
         }
-        setLeadingBits(v.getValidityBuffer(), data.length);
-        v.setValueCount(data.length);
+        setLeadingBits(v.getValidityBuffer(), count);
+        v.setValueCount(count);
         return new TensorData(shape, v);
       } catch (RuntimeException e) {
         v.close();

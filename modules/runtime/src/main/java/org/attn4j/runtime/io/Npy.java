@@ -663,19 +663,7 @@ public final class Npy {
    * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
    */
   public static void write(Path path, long[] shape, float[] data) throws IOException {
-    checkCount(shape, data.length);
-    try (FileChannel ch = openForWrite(path)) {
-      writeHeader(ch, FLOAT32, shape);
-      ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      int perChunk = CHUNK_BYTES / 4;
-      for (int off = 0; off < data.length; off += perChunk) {
-        int n = Math.min(perChunk, data.length - off);
-        chunk.clear();
-        chunk.asFloatBuffer().put(data, off, n);
-        chunk.limit(n * 4);
-        writeFully(ch, chunk);
-      }
-    }
+    writeChunked(path, FLOAT32, shape, data.length, (chunk, off, n) -> chunk.asFloatBuffer().put(data, off, n));
   }
 
   /**
@@ -685,15 +673,27 @@ public final class Npy {
    * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
    */
   public static void write(Path path, long[] shape, int[] data) throws IOException {
-    checkCount(shape, data.length);
+    writeChunked(path, INT32, shape, data.length, (chunk, off, n) -> chunk.asIntBuffer().put(data, off, n));
+  }
+
+  /** Puts elements {@code [off, off + n)} of an array into {@code chunk} (little endian, at position 0). */
+  @FunctionalInterface
+  private interface ChunkFill {
+    void fill(ByteBuffer chunk, int off, int n);
+  }
+
+  /** Writes {@code count} 4-byte elements of {@code descr} through a bounded buffer, {@code fill} supplying them. */
+  private static void writeChunked(Path path, String descr, long[] shape, int count, ChunkFill fill)
+      throws IOException {
+    checkCount(shape, count);
     try (FileChannel ch = openForWrite(path)) {
-      writeHeader(ch, INT32, shape);
+      writeHeader(ch, descr, shape);
       ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
       int perChunk = CHUNK_BYTES / 4;
-      for (int off = 0; off < data.length; off += perChunk) {
-        int n = Math.min(perChunk, data.length - off);
+      for (int off = 0; off < count; off += perChunk) {
+        int n = Math.min(perChunk, count - off);
         chunk.clear();
-        chunk.asIntBuffer().put(data, off, n);
+        fill.fill(chunk, off, n);
         chunk.limit(n * 4);
         writeFully(ch, chunk);
       }
