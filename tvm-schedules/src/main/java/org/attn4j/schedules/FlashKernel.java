@@ -56,6 +56,14 @@ abstract class FlashKernel {
     this.n = te.sizeVar("n", DType.INT64);
     this.m = te.sizeVar("m", DType.INT64);
     this.low = te.lowest(DType.FLOAT32);
+    if (slots.valueMix() != null) {
+      throw new IllegalArgumentException("value mix (slot 2): not supported by the flash loop-nest schedules yet;"
+          + " build " + g.spec().getName() + " with the generic schedule");
+    }
+    if (slots.rotation() != null) {
+      throw new IllegalArgumentException("rotation (slot 1): not supported by the flash loop-nest schedules yet;"
+          + " build " + g.spec().getName() + " with the generic schedule");
+    }
   }
 
   final Expr c64(long v) {

@@ -25,6 +25,7 @@ public final class AttentionSpec {
   private final boolean keyLengths;
   private final boolean lse;
   private final @Nullable Double scale;
+  private final boolean cross;
 
   private AttentionSpec(Builder b) {
     this.dtype = b.dtype;
@@ -36,6 +37,7 @@ public final class AttentionSpec {
     this.keyLengths = b.keyLengths;
     this.lse = b.lse;
     this.scale = b.scale;
+    this.cross = b.cross;
   }
 
   /** A builder with the defaults: float32, non-causal, TILED heads, no padding lengths, no LSE, τ = d^-1/2. */
@@ -88,13 +90,21 @@ public final class AttentionSpec {
     return scale != null ? scale : 1.0 / Math.sqrt(headDim);
   }
 
+  /**
+   * Whether this is cross-attention (queries from one sequence, keys and values from a context): it changes
+   * what rotary may do ({@link Modifiers#rotary}) and nothing else.
+   */
+  public boolean isCross() {
+    return cross;
+  }
+
   /** A short stable name for file names and manifests, e.g. {@code sdpa_f32_h8kv8_d64_causal}. */
   public String getName() {
     return "sdpa_" + dtype.getTvmName() + "_h" + heads + "kv" + kvHeads + "_d" + headDim
         + (causal == Causal.BOTTOM_RIGHT ? "_causal" : "")
         + (kvHeads != heads ? "_" + headMapping.name().toLowerCase(java.util.Locale.ROOT) : "")
         + (keyLengths ? "_lens" : "") + (lse ? "_lse" : "")
-        + (scale != null ? "_s" + Double.toString(scale).replace('.', 'p') : "");
+        + (scale != null ? "_s" + Double.toString(scale).replace('.', 'p') : "") + (cross ? "_cross" : "");
   }
 
   @Override
@@ -123,6 +133,7 @@ public final class AttentionSpec {
     private boolean keyLengths;
     private boolean lse;
     private @Nullable Double scale;
+    private boolean cross;
 
     private Builder() {}
 
@@ -177,6 +188,12 @@ public final class AttentionSpec {
     /** Logit scale τ (default {@code d^-1/2}). */
     public Builder scale(double v) {
       this.scale = v;
+      return this;
+    }
+
+    /** Cross-attention (default: self-attention). */
+    public Builder cross(boolean v) {
+      this.cross = v;
       return this;
     }
 

@@ -4,6 +4,7 @@ package org.attn4j.attention;
  * The stable names of the core attention's stages (TE compute ops and TensorIR blocks). Schedules look stages
  * up by these names, never by position. The math, per {@code (b, h, i)}:
  * <ol>
+ *   <li>with a rotation slot, {@link #Q_ROPE} and {@link #K_ROPE}: the rotated q and k ({@link Rotation});</li>
  *   <li>{@link #SCORES}: {@code s_ij = τ·q_i·k_j} plus the score terms of the variant;</li>
  *   <li>{@link #MAX}: {@code μ_i = max over visible j of s_ij} (identity: the lowest finite float);</li>
  *   <li>{@link #EXP}: {@code p_ij = visible ? exp(s_ij - μ_i) : 0};</li>
@@ -18,6 +19,10 @@ package org.attn4j.attention;
 public final class AttentionStages {
   private AttentionStages() {}
 
+  /** Rotated queries {@code [b, h, n, d]} (float32), with a rotation slot. */
+  public static final String Q_ROPE = "attn.q_rope";
+  /** Rotated keys {@code [b, h_kv, m, d]} (float32), with a rotation slot. */
+  public static final String K_ROPE = "attn.k_rope";
   /** Scaled logits {@code [b, h, n, m]}. */
   public static final String SCORES = "attn.scores";
   /** Row maximum {@code [b, h, n]}. */

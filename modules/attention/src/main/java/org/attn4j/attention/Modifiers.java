@@ -2,10 +2,12 @@ package org.attn4j.attention;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
 import org.attn4j.te.Te;
 import org.attn4j.te.Tensor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gallery of modifiers FlexAttention users expect (VARIANTS.md §7), each a few lines of the DSL and each
@@ -198,4 +200,87 @@ public final class Modifiers {
     return m;
   }
 
+
+  /**
+   * Rotary embeddings on q and k (VARIANTS.md §1-2), rotated as they are loaded, without special tokens. See
+   * {@link #rotary(Rotary, RotaryPositions, SpecialTokens)}.
+   */
+  public static Modifier rotary(Rotary rotary, RotaryPositions positions) {
+    return rotaryModifier(rotary, positions, null);
+  }
+
+  /**
+   * Rotary embeddings on q and k with a treatment of the first {@code S} (special) tokens (VARIANTS.md §1-3).
+   * Captures, by {@link RotaryPositions.Kind}: ARANGE nothing; SELF {@code rotary_pos [m]} or {@code [b, m]};
+   * CROSS {@code rotary_pos_q [b?, n]} and {@code rotary_pos_k [b?, m]} (float32).
+   *
+   * @throws IllegalArgumentException when the kernel is defined, if {@code r > d}, if cross positions are used
+   *     without a cross-attention spec or a cross-attention spec gets self positions (x-transformers applies no
+   *     rotary in cross-attention without context positions: build it without rotary), or special tokens are
+   *     given for cross-attention
+   */
+  public static Modifier rotary(Rotary rotary, RotaryPositions positions, SpecialTokens special) {
+    return rotaryModifier(rotary, positions, Objects.requireNonNull(special, "special"));
+  }
+
+  private static Modifier rotaryModifier(Rotary rotary, RotaryPositions positions, @Nullable SpecialTokens special) {
+    Objects.requireNonNull(rotary, "rotary");
+    Objects.requireNonNull(positions, "positions");
+    Map<String, Object> p = new LinkedHashMap<>(rotary.getParameters());
+    p.put("positions", positions.getName());
+    if (special != null) {
+      p.put("special", special.getMode().name());
+      p.put("specialCount", special.getCount());
+      p.put("specialPosition", (double) special.getPosition());
+    }
+    String name = rotary.getName() + "_" + positions.getName() + (special != null ? "_" + special.getName() : "");
+    return Modifier.named(name, p, ctx -> {
+      AttentionSpec spec = ctx.getSpec();
+      if (rotary.getDim() > spec.getHeadDim()) {
+        throw new IllegalArgumentException("rotary: expected r <= d = " + spec.getHeadDim() + ", got r = "
+            + rotary.getDim());
+      }
+      boolean crossPositions = positions.getKind() == RotaryPositions.Kind.CROSS;
+      if (crossPositions && !spec.isCross()) {
+        throw new IllegalArgumentException("rotary: context positions (RotaryPositions.cross) need a cross-attention"
+            + " spec (AttentionSpec.Builder.cross(true)), got self-attention");
+      }
+      if (!crossPositions && spec.isCross()) {
+        throw new IllegalArgumentException("rotary: cross-attention rotates only with context positions"
+            + " (RotaryPositions.cross); without them x-transformers applies no rotary, so build it without rotary;"
+            + " got " + positions.getName() + " positions");
+      }
+      if (special != null && spec.isCross()) {
+        throw new IllegalArgumentException("rotary: special tokens need self-attention, got a cross-attention spec");
+      }
+      Rotation.PositionOf keys;
+      Rotation.PositionOf queries;
+      switch (positions.getKind()) {
+        case ARANGE -> {
+          keys = (b, t, at) -> at.cast(DType.FLOAT32);
+          queries = keys;
+        }
+        case SELF -> {
+          Tensor pos = positionInput(ctx, "rotary_pos", positions.isPerBatch(), ctx.getM());
+          keys = (b, t, at) -> read(pos, positions.isPerBatch(), b, at);
+          queries = keys;
+        }
+        default -> {
+          Tensor pq = positionInput(ctx, "rotary_pos_q", positions.isPerBatch(), ctx.getN());
+          Tensor pk = positionInput(ctx, "rotary_pos_k", positions.isPerBatch(), ctx.getM());
+          keys = (b, t, at) -> read(pk, positions.isPerBatch(), b, t);
+          queries = (b, t, at) -> read(pq, positions.isPerBatch(), b, t);
+        }
+      }
+      return Slots.rotation(new Rotation(rotary, queries, keys, special));
+    });
+  }
+
+  private static Tensor positionInput(Modifier.Context ctx, String name, boolean perBatch, Object len) {
+    return perBatch ? ctx.capture(name, DType.FLOAT32, ctx.getB(), len) : ctx.capture(name, DType.FLOAT32, len);
+  }
+
+  private static Expr read(Tensor pos, boolean perBatch, Expr b, Expr t) {
+    return perBatch ? pos.get(b, t) : pos.get(t);
+  }
 }

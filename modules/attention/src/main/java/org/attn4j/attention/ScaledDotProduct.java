@@ -2,9 +2,11 @@ package org.attn4j.attention;
 
 import static org.attn4j.attention.AttentionStages.ACC;
 import static org.attn4j.attention.AttentionStages.EXP;
+import static org.attn4j.attention.AttentionStages.K_ROPE;
 import static org.attn4j.attention.AttentionStages.LSE;
 import static org.attn4j.attention.AttentionStages.MAX;
 import static org.attn4j.attention.AttentionStages.OUT;
+import static org.attn4j.attention.AttentionStages.Q_ROPE;
 import static org.attn4j.attention.AttentionStages.SCORES;
 import static org.attn4j.attention.AttentionStages.SUM;
 
@@ -68,12 +70,30 @@ public final class ScaledDotProduct {
 
     Expr hE = te.i32(h);
     Expr dE = te.i32(d);
+    // (0) q/k prologue: rotary (the generic form materialises the rotated q and k; loop nests rotate on load)
+    Rotation rot = slots.rotation();
+    Tensor qr = q;
+    Tensor kr = k;
+    if (rot != null) {
+      qr = te.compute(Q_ROPE, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) ->
+          rot.rotate(te, x -> q.get(bb, hh, i, x), rot.queryPosition(te, bb, i, n, m), cc));
+      kr = te.compute(K_ROPE, "attn", new Expr[] {b, te.i32(hKv), m, dE}, (bb, hh, j, cc) ->
+          rot.rotate(te, x -> k.get(bb, hh, j, x), rot.keyPosition(te, bb, j), cc));
+    }
+    Tensor qs = qr;
+    Tensor ks = kr;
     // (1) scores
     IterVar c = te.reduceAxis("c", d);
     Tensor s = te.compute(SCORES, "attn", new Expr[] {b, hE, n, m}, (bb, hh, i, j) -> {
       Expr kv = kvHead(te, spec, hh);
-      Expr dot = te.sum(q.get(bb, hh, i, c.getVar()).cast(acc).times(k.get(bb, kv, j, c.getVar()).cast(acc)), c);
-      return dot;
+      Var cv = c.getVar();
+      Expr prod = qs.get(bb, hh, i, cv).cast(acc).times(ks.get(bb, kv, j, cv).cast(acc));
+      Expr exempt = rot == null ? null : rot.exempt(te, i.plus(m.minus(n)), j);
+      if (exempt != null) {
+        // PAIRWISE_EXEMPT: the raw product where the query or the key is special
+        prod = te.select(exempt, q.get(bb, hh, i, cv).cast(acc).times(k.get(bb, kv, j, cv).cast(acc)), prod);
+      }
+      return te.sum(prod, c);
     });
     double tau = spec.getScale();
     // the scale and score terms are applied where scores are read, so the reduction stays a pure dot product
@@ -97,9 +117,15 @@ public final class ScaledDotProduct {
         te.sum(p.get(bb, hh, i, js.getVar()), js));
     // (5) aggregate
     IterVar ja = te.reduceAxis("j", m);
-    Tensor a = te.compute(ACC, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) ->
-        te.sum(p.get(bb, hh, i, ja.getVar()).times(v.get(bb, kvHead(te, spec, hh), ja.getVar(), cc).cast(acc)),
-            ja));
+    Slots.ValueMix mix = slots.valueMix();
+    Tensor a = te.compute(ACC, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> {
+      Expr kv = kvHead(te, spec, hh);
+      Expr val = v.get(bb, kv, ja.getVar(), cc).cast(acc);
+      if (mix != null) {
+        val = mix.apply(val, bb, kv, ja.getVar(), cc);
+      }
+      return te.sum(p.get(bb, hh, i, ja.getVar()).times(val), ja);
+    });
     // (6) normalise, zero empty rows
     Tensor o = te.compute(OUT, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> (sigmoid != null
         ? a.get(bb, hh, i, cc) : norm.output(a.get(bb, hh, i, cc), mx.get(bb, hh, i), l.get(bb, hh, i), hh)).cast(t));

@@ -7,9 +7,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The template's hook points (VARIANTS.md §8) through which variants change the core. Empty slots
- * ({@link #none()}) give plain scaled dot-product attention. Wired here: the pointwise score slot (3), the mask
- * slot (4) with optional key bounds for block skipping, and the normaliser slot (6); the prologue, row-scan and
- * epilogue slots come with the variants that use them. Users fill slots through a {@link Modifier}; the gallery
+ * ({@link #none()}) give plain scaled dot-product attention. Wired here: the q/k prologue (1, {@link Rotation}), the
+ * v prologue (2, {@link ValueMix}), the pointwise score slot (3), the mask slot (4) with optional key bounds and a
+ * data-dependent skip promise ({@link Negligible}) for block skipping, and the normaliser slot (6); the row-scan
+ * and epilogue slots come with the variants that use them. Users fill slots through a {@link Modifier}; the gallery
  * is {@link Modifiers}.
  *
  * <p>Indices seen by the slots: {@code b} the batch row, {@code h} the query head, {@code j} the key, and
@@ -25,18 +26,50 @@ import org.jspecify.annotations.Nullable;
  * @param keyRange an optional promise about {@code maskMod}: it hides every key outside
  *     {@code [first(i), last(i)]}; schedules may skip whole key blocks outside it (the mask still decides)
  * @param normalizer slot (6): how logits become weights
+ * @param rotation slot (1): rotary on q and k as they are loaded; null = none
+ * @param valueMix slot (2): {@code v' = valueMix(v, b, h_kv, j, c)} as v is loaded; null = identity
+ * @param negligible an optional promise for data-dependent block skipping (see {@link Negligible}); null = none
  */
 public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nullable KeyRange keyRange,
-    Normalizer normalizer) {
+    Normalizer normalizer, @Nullable Rotation rotation, @Nullable ValueMix valueMix,
+    @Nullable Negligible negligible) {
 
   /** Checks {@code normalizer} is given. */
   public Slots {
     Objects.requireNonNull(normalizer, "normalizer");
   }
 
+  /** Score, mask, key range and normaliser slots, no prologues, no skip promise. */
+  public Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nullable KeyRange keyRange,
+      Normalizer normalizer) {
+    this(scoreMod, maskMod, keyRange, normalizer, null, null, null);
+  }
+
   /** Score and mask slots with softmax and no key bounds. */
   public Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod) {
     this(scoreMod, maskMod, null, Normalizer.softmax());
+  }
+
+  /**
+   * A pointwise modifier of a value element as it is loaded: {@code v' = f(v, b, h_kv, j, c)} (float32), e.g. the
+   * value residual's blend {@code v1 + λ (v - v1)}. Indices are of any integer width.
+   */
+  @FunctionalInterface
+  public interface ValueMix {
+    /** The modified value element (float32). */
+    Expr apply(Expr v, Expr b, Expr hKv, Expr j, Expr c);
+  }
+
+  /**
+   * A data-dependent promise: when {@code apply(b, h, iFirst, jLast)} is true, every key {@code j <= jLast} has a
+   * negligible weight for every query whose key-axis position is {@code >= iFirst} (the modifier states its ε),
+   * so schedules may skip those keys; schedules that do not skip give the exact result. Must be monotone: true
+   * for {@code (iFirst, jLast)} implies true for any larger {@code iFirst} and smaller {@code jLast}.
+   */
+  @FunctionalInterface
+  public interface Negligible {
+    /** A boolean expression. */
+    Expr apply(Expr b, Expr h, Expr iFirst, Expr jLast);
   }
 
   /** A pointwise modifier of the scaled logit {@code s} at {@code (b, h, i, j)}. */
@@ -112,11 +145,30 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
     return new Slots(null, null, null, normalizer);
   }
 
+  /** Only a q/k prologue. */
+  public static Slots rotation(Rotation rotation) {
+    return new Slots(null, null, null, Normalizer.softmax(), Objects.requireNonNull(rotation, "rotation"), null,
+        null);
+  }
+
+  /** Only a v prologue. */
+  public static Slots valueMix(ValueMix mix) {
+    return new Slots(null, null, null, Normalizer.softmax(), null, Objects.requireNonNull(mix, "mix"), null);
+  }
+
+  /** These slots with a skip promise added (ORed with any promise they already make). */
+  public Slots withNegligible(Negligible promise) {
+    Objects.requireNonNull(promise, "promise");
+    Negligible before = negligible;
+    return new Slots(scoreMod, maskMod, keyRange, normalizer, rotation, valueMix, before == null ? promise
+        : (b, h, i, j) -> before.apply(b, h, i, j).or(promise.apply(b, h, i, j)));
+  }
+
   /**
    * These slots followed by {@code next}'s: score terms apply in order ({@code next}'s to this one's result),
    * masks are ANDed, key ranges intersect.
    *
-   * @throws IllegalArgumentException if both set a normaliser other than softmax
+   * @throws IllegalArgumentException if both set a normaliser other than softmax, a rotation or a value mix
    */
   public Slots then(Slots next) {
     ScoreMod s1 = scoreMod;
@@ -128,10 +180,21 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
       throw new IllegalArgumentException("normalizer: expected at most one modifier to set it, got "
           + normalizer + " and " + next.normalizer);
     }
+    if (rotation != null && next.rotation != null) {
+      throw new IllegalArgumentException("rotation: expected at most one modifier to set the q/k prologue, got two");
+    }
+    if (valueMix != null && next.valueMix != null) {
+      throw new IllegalArgumentException("valueMix: expected at most one modifier to set the v prologue, got two");
+    }
+    Negligible n1 = negligible;
+    Negligible n2 = next.negligible;
     return new Slots(
         s1 == null ? s2 : s2 == null ? s1 : (s, b, h, i, j) -> s2.apply(s1.apply(s, b, h, i, j), b, h, i, j),
         m1 == null ? m2 : m2 == null ? m1 : (b, h, i, j) -> m1.apply(b, h, i, j).and(m2.apply(b, h, i, j)),
         keyRange == null ? next.keyRange : next.keyRange == null ? keyRange : keyRange.intersect(next.keyRange),
-        default1 ? next.normalizer : normalizer);
+        default1 ? next.normalizer : normalizer,
+        rotation != null ? rotation : next.rotation,
+        valueMix != null ? valueMix : next.valueMix,
+        n1 == null ? n2 : n2 == null ? n1 : (b, h, i, j) -> n1.apply(b, h, i, j).or(n2.apply(b, h, i, j)));
   }
 }
