@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.attn4j.attention.AttentionGraph;
 import org.attn4j.attention.Normalizer;
+import org.attn4j.attention.Rotary;
+import org.attn4j.attention.Rotation;
 import org.attn4j.attention.Slots;
+import org.attn4j.attention.SpecialTokens;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
 import org.attn4j.te.LoopNest.Buf;
@@ -140,17 +143,36 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             ln.loop("c", d, Kind.VECTORIZED, c -> ln.store(acc, te.f32(0), r.times(c64(d)).plus(c))));
         // qt[c, r] = τ·q[i0 + r, c]: the block's queries, transposed once per work item (rows past n repeat
         // the last row; their results are never stored)
+        // (with rotary: rotated on the way, into the pair-split order of the key tiles, see rotateKeys)
         ln.loop("c", d, Kind.SERIAL, c -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
           Expr row = te.minimum(i0.plus(r), n.minus(c64(1)));
-          ln.store(qt, q.get(bb, hh, row, c).cast(DType.FLOAT32).times(spec.getScale()),
-              c.times(c64(qBlock)).plus(r));
+          ln.store(qt, queryElement(bb, hh, row, c).times(spec.getScale()), packedDim(c).times(c64(qBlock)).plus(r));
         }));
+        Rotation rot = slots.rotation();
+        Buf omega = null;
+        Buf kt = null;
+        if (rot != null) {
+          float[] w = rot.getRotary().inverseFrequencies();
+          omega = ln.allocate("rope_omega", DType.FLOAT32, w.length, "local");
+          for (int f = 0; f < w.length; f++) {
+            ln.store(omega, te.f32(w[f]), c64(f));
+          }
+          kt = ln.allocate("k_rope", DType.FLOAT32, (long) kBlock * d, "local");
+        }
+        Buf omegaF = omega;
+        Buf ktF = kt;
         Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
           Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
           // the live keys of this tile: a short last tile (or a short m) costs only what it holds
           Var keys = ln.let("keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
-          scores(k, qt, st, bb, kh, j0, keys, live);
+          if (ktF != null) {
+            rotateKeys(rot, omegaF, ktF, bb, kh, j0, keys);
+          }
+          scores(ktF, qt, st, bb, kh, j0, keys, live);
+          if (rot != null && rot.hasExemptPairs()) {
+            exemptPairs(rot.getSpecial(), st, bb, hh, kh, i0, j0, keys, live);
+          }
           softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys);
           accumulate(v, st, acc, bb, kh, j0, keys, live);
         });
@@ -163,7 +185,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
      * st[jj, r] = k[j0 + jj]·qt[:, r] (the transposed score tile), {@code microKeys} keys × {@code 2·vectorWidth}
      * rows of accumulators at a time; keys past m read the last key (masked later).
      */
-    private void scores(Buf k, Buf qt, Buf st, Var bb, Var kh, Var j0, Var keys, Var live) {
+    private void scores(@Nullable Buf kt, Buf qt, Buf st, Var bb, Var kh, Var j0, Var keys, Var live) {
       int mr = 2 * vectorWidth;
       Expr groups = keys.plus(c64(microKeys - 1)).div(c64(microKeys));
       Expr rowGroups = live.plus(c64(mr - 1)).div(c64(mr));
@@ -173,7 +195,8 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             ln.loop("u", mr, Kind.VECTORIZED, u -> ln.store(sacc, te.f32(0), ki.times(c64(mr)).plus(u))));
         ln.loop("c", d, Kind.SERIAL, c -> ln.loop("ki", microKeys, Kind.UNROLLED, ki -> {
           Expr key = te.minimum(j0.plus(kb.times(c64(microKeys))).plus(ki), m.minus(c64(1)));
-          Expr kv = k.get(bb, kh, key, c).cast(DType.FLOAT32);
+          Expr kv = kt != null ? kt.get(kb.times(c64(microKeys)).plus(ki).times(c64(d)).plus(c))
+              : k.get(bb, kh, key, c).cast(DType.FLOAT32);
           ln.loop("u", mr, Kind.VECTORIZED, u -> {
             Expr at = ki.times(c64(mr)).plus(u);
             ln.store(sacc, sacc.get(at).plus(kv.times(qt.get(c.times(c64(qBlock)).plus(rb.times(c64(mr))).plus(u)))),
@@ -184,6 +207,64 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             sacc.get(ki.times(c64(mr)).plus(u)),
             kb.times(c64(microKeys)).plus(ki).times(c64(qBlock)).plus(rb.times(c64(mr))).plus(u))));
       }));
+    }
+
+    /**
+     * The rotary prologue of a key tile: {@code kt[jj, :] = rotate(k[j0 + jj])} for every key the micro-kernel
+     * reads (keys past m repeat the last one), in the pair-split order {@link #packedDim}: pair {@code f}'s two
+     * dims land at {@code f} and {@code f + r/2}, so each key takes one vector sine/cosine per {@code r/2} pairs
+     * and contiguous stores; the dims past {@code r} are copied.
+     */
+    private void rotateKeys(Rotation rot, Buf omega, Buf kt, Var bb, Var kh, Var j0, Var keys) {
+      Rotary rotary = rot.getRotary();
+      int half = rotary.getDim() / 2;
+      boolean interleaved = rotary.getLayout() == Rotary.Layout.INTERLEAVED;
+      Expr rows = keys.plus(c64(microKeys - 1)).div(c64(microKeys)).times(c64(microKeys));
+      ln.loop("jj", rows, Kind.SERIAL, jj -> {
+        Var key = ln.let("key", te.minimum(j0.plus(jj), m.minus(c64(1))));
+        Var pos = ln.let("key_pos", rot.keyPosition(te, bb, key));
+        Expr base = jj.times(c64(d));
+        ln.loop("f", half, Kind.VECTORIZED, f -> {
+          Expr a = k.get(bb, kh, key, interleaved ? f.plus(f) : f).cast(DType.FLOAT32);
+          Expr b2 = k.get(bb, kh, key, interleaved ? f.plus(f).plus(c64(1)) : f.plus(c64(half))).cast(DType.FLOAT32);
+          Expr[] sc = te.sinCos(rot.angle(te, pos, omega.get(f)));
+          ln.store(kt, a.times(sc[1]).minus(b2.times(sc[0])), base.plus(f));
+          ln.store(kt, b2.times(sc[1]).plus(a.times(sc[0])), base.plus(f).plus(c64(half)));
+        });
+        if (d > 2 * half) {
+          ln.loop("c", d - 2 * half, Kind.VECTORIZED, c -> ln.store(kt,
+              k.get(bb, kh, key, c.plus(c64(2 * half))).cast(DType.FLOAT32), base.plus(c).plus(c64(2 * half))));
+        }
+      });
+    }
+
+    /**
+     * The packed (qt) dim of head dim {@code c}: with an interleaved rotary, pair {@code f = c/2} is split to
+     * {@code f} and {@code f + r/2} (the order {@link #rotateKeys} writes); otherwise {@code c}.
+     */
+    private Expr packedDim(Var c) {
+      Rotation rot = slots.rotation();
+      if (rot == null || rot.getRotary().getLayout() != Rotary.Layout.INTERLEAVED) {
+        return c;
+      }
+      int r = rot.getRotary().getDim();
+      Expr split = c.div(c64(2)).plus(te.select(c.rem(2).eq(c64(0)), c64(0), c64(r / 2)));
+      return te.select(c.lt(c64(r)), split, c);
+    }
+
+    /**
+     * PAIRWISE_EXEMPT: the tile's logits of special keys ({@code j < S}) and special query rows (key-axis
+     * position {@code < S}) become the raw {@code τ q·k}; a few rows and columns per head.
+     */
+    private void exemptPairs(SpecialTokens special, Buf st, Var bb, Var hh, Var kh, Var i0, Var j0, Var keys,
+        Var live) {
+      Expr count = c64(special.getCount());
+      Expr cols = te.maximum(c64(0), te.minimum(keys, count.minus(j0)));
+      ln.loop("jj", cols, Kind.SERIAL, jj -> ln.loop("r", live, Kind.SERIAL, r ->
+          storeRawLogit(st, jj.times(c64(qBlock)).plus(r), bb, hh, kh, i0.plus(r), j0.plus(jj))));
+      Expr rows = te.maximum(c64(0), te.minimum(live, count.minus(i0.plus(m).minus(n))));
+      ln.loop("r", rows, Kind.SERIAL, r -> ln.loop("jj", keys, Kind.SERIAL, jj ->
+          storeRawLogit(st, jj.times(c64(qBlock)).plus(r), bb, hh, kh, i0.plus(r), j0.plus(jj))));
     }
 
     /**

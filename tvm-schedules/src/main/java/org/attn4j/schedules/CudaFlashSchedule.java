@@ -144,7 +144,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         threadsDo(tx -> {
           Expr row = te.minimum(i0.plus(tx), n.minus(c64(1)));
           ln.loop("c", d, Kind.UNROLLED, c -> {
-            ln.store(qr, q.get(bb, hh, row, c).cast(DType.FLOAT32).times(spec.getScale()), reg(tx, d, c));
+            ln.store(qr, queryElement(bb, hh, row, c).times(spec.getScale()), reg(tx, d, c));
             ln.store(acc, te.f32(0), reg(tx, d, c));
           });
           ln.store(mx, low, reg(tx, 1, c64(0)));
@@ -187,7 +187,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         ln.ifThen(e.lt(c64(elements)), () -> {
           Expr key = te.minimum(j0.plus(e.div(c64(d))), m.minus(c64(1)));
           Expr c = e.rem(d);
-          ln.store(ks, k.get(bb, kh, key, c).cast(DType.FLOAT32), e);
+          ln.store(ks, keyElement(bb, kh, key, c), e);
           ln.store(vs, v.get(bb, kh, key, c).cast(DType.FLOAT32), e);
         });
       });
@@ -205,6 +205,12 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         ln.store(dot, te.f32(0), c64(0));
         ln.loop("c", d, Kind.UNROLLED, c -> ln.store(dot,
             dot.get(c64(0)).plus(qr.get(reg(tx, d, c)).times(ks.get(jj.times(c64(d)).plus(c)))), c64(0)));
+        Expr exempt = exempt(i, j);
+        if (exempt != null) {
+          // PAIRWISE_EXEMPT: the raw product where the query or the key is special (the first S rows/columns)
+          ln.ifThen(exempt.and(i.lt(n)).and(j.lt(kEnd)), () ->
+              storeRawLogit(dot, c64(0), bb, hh, kvHead(hh), i, j));
+        }
         Expr[] sv = scored(dot.get(c64(0)), bb, hh, i, j, kEnd);
         if (sigmoid != null) {
           // no normalisation: P = sigmoid(s + β), 0 where masked, straight into P·V

@@ -5,6 +5,7 @@ import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
 import org.attn4j.attention.Normalizer;
+import org.attn4j.attention.Rotation;
 import org.attn4j.attention.Slots;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
@@ -60,10 +61,6 @@ abstract class FlashKernel {
       throw new IllegalArgumentException("value mix (slot 2): not supported by the flash loop-nest schedules yet;"
           + " build " + g.spec().getName() + " with the generic schedule");
     }
-    if (slots.rotation() != null) {
-      throw new IllegalArgumentException("rotation (slot 1): not supported by the flash loop-nest schedules yet;"
-          + " build " + g.spec().getName() + " with the generic schedule");
-    }
   }
 
   final Expr c64(long v) {
@@ -101,6 +98,48 @@ abstract class FlashKernel {
     }
     return c64(e.getIntConstant().orElseThrow(() -> new IllegalArgumentException("capture dim " + e
         + ": expected an integer or one of b, n, m")));
+  }
+
+  /**
+   * Query element {@code (row, c)} as float32, after the q prologue (rotary), unscaled. With rotary it emits a
+   * let (the angle) into the current loop body.
+   */
+  final Expr queryElement(Expr bb, Expr hh, Expr row, Expr c) {
+    Rotation rot = slots.rotation();
+    if (rot == null) {
+      return q.get(bb, hh, row, c).cast(DType.FLOAT32);
+    }
+    Var phi = ln.let("q_angle", rot.elementAngle(te, rot.queryPosition(te, bb, row, n, m), c));
+    Expr[] sc = te.sinCos(phi);
+    return rot.rotate(te, x -> q.get(bb, hh, row, x), c, sc[0], sc[1]);
+  }
+
+  /** Key element {@code (key, c)} of kv head {@code kh} as float32, after the k prologue (rotary). */
+  final Expr keyElement(Expr bb, Expr kh, Expr key, Expr c) {
+    Rotation rot = slots.rotation();
+    if (rot == null) {
+      return k.get(bb, kh, key, c).cast(DType.FLOAT32);
+    }
+    Var phi = ln.let("k_angle", rot.elementAngle(te, rot.keyPosition(te, bb, key), c));
+    Expr[] sc = te.sinCos(phi);
+    return rot.rotate(te, x -> k.get(bb, kh, key, x), c, sc[0], sc[1]);
+  }
+
+  /**
+   * For PAIRWISE_EXEMPT rotation: whether logit (row, j) takes the raw product ({@code row} a query row); null
+   * when no pair is exempt.
+   */
+  final @Nullable Expr exempt(Expr row, Expr j) {
+    Rotation rot = slots.rotation();
+    return rot == null ? null : rot.exempt(te, row.plus(m).minus(n), j);
+  }
+
+  /** Stores {@code τ·q[row]·k[j]} (raw, unrotated) into {@code buf[at]}: the logit of an exempt pair. */
+  final void storeRawLogit(Buf buf, Expr at, Expr bb, Expr hh, Expr kh, Expr row, Expr j) {
+    ln.store(buf, te.f32(0), at);
+    ln.loop("c", d, org.attn4j.te.LoopNest.Kind.SERIAL, c -> ln.store(buf, buf.get(at).plus(
+        q.get(bb, hh, row, c).cast(DType.FLOAT32).times(k.get(bb, kh, j, c).cast(DType.FLOAT32))), at));
+    ln.store(buf, buf.get(at).times(spec.getScale()), at);
   }
 
   final Expr kvHead(Var hh) {

@@ -46,6 +46,11 @@ public record Rotation(Rotary rotary, PositionOf queries, PositionOf keys, @Null
     return rotary;
   }
 
+  /** The special tokens, or null. */
+  public @Nullable SpecialTokens getSpecial() {
+    return special;
+  }
+
   /**
    * The position query row {@code row} rotates with, the special tokens' rule applied ({@code p = row + m - n}
    * on the key axis decides whether it is special).
@@ -94,40 +99,54 @@ public record Rotation(Rotary rotary, PositionOf queries, PositionOf keys, @Null
     return rotary.getInterpolation() == 1 ? phi : phi.div(te.f32(rotary.getInterpolation()));
   }
 
-  /**
-   * Element {@code c} of {@code x} rotated by {@code position} (the generic form: one angle, sine and cosine per
-   * element, with {@link Te#sinCos}).
-   */
-  public Expr rotate(Te te, Row x, Expr position, Expr c) {
-    int r = rotary.getDim();
-    int half = r / 2;
+  /** The fp32 frequency {@code ω_k} of pair {@code k} (an integer expression), as a chain of constants. */
+  public Expr omega(Te te, Expr k) {
+    float[] w = rotary.inverseFrequencies();
+    Expr omega = te.f32(0);
+    for (int kk = w.length - 1; kk >= 0; kk--) {
+      omega = te.select(k.eq(te.constant(kk, k.getDtype())), te.f32(w[kk]), omega);
+    }
+    return omega;
+  }
+
+  /** The pair index of dim {@code c} (meaningful for {@code c < r}). */
+  public Expr pairOf(Te te, Expr c) {
     DType it = c.getDtype();
-    Expr rE = te.constant(r, it);
-    Expr inRotary = c.lt(rE);
-    Expr k;
+    if (rotary.getLayout() == Rotary.Layout.INTERLEAVED) {
+      return c.div(te.constant(2, it));
+    }
+    Expr h = te.constant(rotary.getDim() / 2, it);
+    return te.select(c.lt(h), c, c.minus(h));
+  }
+
+  /** The angle of dim {@code c}'s pair at {@code position} (0 for the dims past {@code r}, which pass through). */
+  public Expr elementAngle(Te te, Expr position, Expr c) {
+    return te.select(c.lt(te.constant(rotary.getDim(), c.getDtype())), angle(te, position, omega(te, pairOf(te, c))),
+        te.f32(0));
+  }
+
+  /**
+   * Element {@code c} of {@code x} rotated, given the sine and cosine of its pair's angle
+   * ({@link #elementAngle}): {@code x_c cos φ ∓ x_partner sin φ}; the dims past {@code r} pass through.
+   */
+  public Expr rotate(Te te, Row x, Expr c, Expr sin, Expr cos) {
+    int r = rotary.getDim();
+    DType it = c.getDtype();
+    Expr inRotary = c.lt(te.constant(r, it));
     Expr partner;
     Expr first;
     if (rotary.getLayout() == Rotary.Layout.INTERLEAVED) {
-      k = c.div(te.constant(2, it));
       Expr odd = c.rem(2);
       partner = c.plus(te.constant(1, it)).minus(odd.plus(odd));
       first = odd.eq(te.constant(0, it));
     } else {
-      Expr h = te.constant(half, it);
+      Expr h = te.constant(r / 2, it);
       first = c.lt(h);
-      k = te.select(first, c, c.minus(h));
       partner = te.select(first, c.plus(h), c.minus(h));
     }
     partner = te.select(inRotary, partner, c);
-    float[] w = rotary.inverseFrequencies();
-    Expr omega = te.f32(0);
-    for (int kk = w.length - 1; kk >= 0; kk--) {
-      omega = te.select(k.eq(te.constant(kk, it)), te.f32(w[kk]), omega);
-    }
-    Expr[] sc = te.sinCos(angle(te, position, omega));
     Expr self = x.get(c).cast(DType.FLOAT32);
-    Expr other = x.get(partner).cast(DType.FLOAT32).times(sc[0]);
-    Expr rotated = self.times(sc[1]).plus(te.select(first, other.unaryMinus(), other));
-    return te.select(inRotary, rotated, self);
+    Expr other = x.get(partner).cast(DType.FLOAT32).times(sin).times(te.select(first, te.f32(-1), te.f32(1)));
+    return te.select(inRotary, self.times(cos).plus(other), self);
   }
 }

@@ -75,10 +75,15 @@ public final class ScaledDotProduct {
     Tensor qr = q;
     Tensor kr = k;
     if (rot != null) {
-      qr = te.compute(Q_ROPE, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) ->
-          rot.rotate(te, x -> q.get(bb, hh, i, x), rot.queryPosition(te, bb, i, n, m), cc));
-      kr = te.compute(K_ROPE, "attn", new Expr[] {b, te.i32(hKv), m, dE}, (bb, hh, j, cc) ->
-          rot.rotate(te, x -> k.get(bb, hh, j, x), rot.keyPosition(te, bb, j), cc));
+      // TIR's exact sin/cos here (te.sinCos let-binds its argument, which TE's region analysis cannot see into)
+      qr = te.compute(Q_ROPE, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> {
+        Expr phi = rot.elementAngle(te, rot.queryPosition(te, bb, i, n, m), cc);
+        return rot.rotate(te, x -> q.get(bb, hh, i, x), cc, te.sin(phi), te.cos(phi));
+      });
+      kr = te.compute(K_ROPE, "attn", new Expr[] {b, te.i32(hKv), m, dE}, (bb, hh, j, cc) -> {
+        Expr phi = rot.elementAngle(te, rot.keyPosition(te, bb, j), cc);
+        return rot.rotate(te, x -> k.get(bb, hh, j, x), cc, te.sin(phi), te.cos(phi));
+      });
     }
     Tensor qs = qr;
     Tensor ks = kr;

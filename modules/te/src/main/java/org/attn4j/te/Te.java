@@ -342,35 +342,51 @@ public final class Te implements AutoCloseable {
   /**
    * Sine and cosine of one float32 angle, vectorisable (TIR's {@code sin}/{@code cos} become scalar libm calls on
    * CPU): Cephes' sinf/cosf, sharing one range reduction {@code x = y·π/4 + z} (π/4 split in three, Cody-Waite)
-   * and the two minimax polynomials on {@code |z| <= π/4}. Absolute error about 1e-7 for {@code |x| <= 8192}, and
-   * growing with {@code |x|} (about {@code |x|·1e-11}) above; {@code [sin x, cos x]}.
+   * and the two minimax polynomials on {@code |z| <= π/4}. Absolute error about 1e-7 for {@code |x| <= 8192},
+   * growing slowly above (the reduction's products are rounded). Intermediates are let-bound, so {@code x} is
+   * evaluated once: pass an expression without tensor reads (e.g. a loop nest's let variable), since TE's region
+   * analysis cannot see reads inside a let. Returns {@code [sin x, cos x]}.
    */
   public Expr[] sinCos(Expr x) {
     if (x.getDtype() != DType.FLOAT32) {
       Expr[] sc = sinCos(x.cast(DType.FLOAT32));
       return new Expr[] {sc[0].cast(x.getDtype()), sc[1].cast(x.getDtype())};
     }
-    Expr ax = abs(x);
+    Var xv = var("sc_x", DType.FLOAT32);
+    Var jv = var("sc_octant", DType.INT32);
+    Var zv = var("sc_z", DType.FLOAT32);
+    Var zz = var("sc_zz", DType.FLOAT32);
+    Var ps = var("sc_sin_poly", DType.FLOAT32);
+    Var pc = var("sc_cos_poly", DType.FLOAT32);
+    Var swap = var("sc_swap", DType.BOOL);
     // (1) octant j = floor(|x| 4/π), made even so that z lies in [-π/4, π/4]
+    Expr ax = abs(xv);
     Expr j0 = ax.times(1.27323954473516).cast(DType.INT32);
     Expr j = j0.plus(j0.rem(i32(2)));
-    Expr y = j.cast(DType.FLOAT32);
+    Expr y = jv.cast(DType.FLOAT32);
     Expr z = ax.minus(y.times(0.78515625)).minus(y.times(2.4187564849853515625e-4))
         .minus(y.times(3.77489497744594108e-8));
-    Expr zz = z.times(z);
     // (2) the polynomials
-    Expr ps = f32(-1.9515295891E-4).times(zz).plus(8.3321608736E-3).times(zz).plus(-1.6666654611E-1)
-        .times(zz).times(z).plus(z);
-    Expr pc = f32(2.443315711809948E-5).times(zz).plus(-1.388731625493765E-3).times(zz)
+    Expr sinPoly = f32(-1.9515295891E-4).times(zz).plus(8.3321608736E-3).times(zz).plus(-1.6666654611E-1)
+        .times(zz).times(zv).plus(zv);
+    Expr cosPoly = f32(2.443315711809948E-5).times(zz).plus(-1.388731625493765E-3).times(zz)
         .plus(4.166664568298827E-2).times(zz).times(zz).minus(zz.times(0.5)).plus(1.0);
     // (3) octant q in {0, 2, 4, 6}: sin = [s, c, -s, -c], cos = [c, -s, -c, s]
-    Expr q = j.rem(i32(8));
-    Expr swap = q.rem(i32(4)).eq(i32(2));
+    Expr q = jv.rem(i32(8));
+    Expr upper = q.ge(i32(4));
     Expr sinAbs = select(swap, pc, ps);
     Expr cosAbs = select(swap, ps, pc);
-    Expr sinNeg = q.ge(i32(4)).ne(x.lt(0.0));
-    Expr cosNeg = q.ge(i32(4)).ne(swap);
-    return new Expr[] {select(sinNeg, sinAbs.unaryMinus(), sinAbs), select(cosNeg, cosAbs.unaryMinus(), cosAbs)};
+    Expr sin = sinAbs.times(select(upper.ne(xv.lt(0.0)), f32(-1), f32(1)));
+    Expr cos = cosAbs.times(select(upper.ne(swap), f32(-1), f32(1)));
+    Expr[] out = new Expr[2];
+    Expr[] bodies = {sin, cos};
+    for (int k = 0; k < 2; k++) {
+      Expr body = let(swap, q.rem(i32(4)).eq(i32(2)), bodies[k]);
+      body = let(pc, cosPoly, let(ps, sinPoly, body));
+      body = let(zv, z, let(zz, zv.times(zv), body));
+      out[k] = let(xv, x, let(jv, j, body));
+    }
+    return out;
   }
 
   /** {@code x^y}. */
