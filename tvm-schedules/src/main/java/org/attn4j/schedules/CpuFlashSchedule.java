@@ -36,11 +36,14 @@ import org.jspecify.annotations.Nullable;
  * <p>Skipping: with right-aligned causal masking a query block stops at its last visible key (whole tiles above
  * the diagonal are never visited); with key lengths, at the row's length; with a mask that declares a
  * {@link Slots.KeyRange} (a sliding window, prefix-LM), the block visits only the tiles between its first row's
- * first key and its last row's last key. Only tiles that straddle a boundary pay for the element mask.
+ * first key and its last row's last key. With a data-dependent promise ({@link Slots.Negligible}: FoX's decay),
+ * a tile whose keys are all negligible for the block's first row is skipped (one check per tile). Only tiles
+ * that straddle a boundary pay for the element mask.
  *
  * <p>Variants: the score and mask slots run inside the vectorised mask pass (captured tensors are read as
  * buffers, bound with {@link Te#bind}); a sink is folded into each row after the keys
- * ({@link Normalizer#output}); sigmoid attention skips the online softmax and adds {@code sigmoid(s + β)·V}.
+ * ({@link Normalizer#output}); sigmoid attention skips the online softmax and adds {@code sigmoid(s + β)·V}. The
+ * v prologue (the value residual's blend) is applied to V as the {@code P·V} micro-kernel reads it.
  *
  * <p>Parameters (recorded in the manifest): {@code qBlock}, {@code kBlock}, {@code vectorWidth} (floats per SIMD
  * register: 16 for AVX-512, 8 for AVX2), {@code microKeys}.
@@ -166,15 +169,18 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
           // the live keys of this tile: a short last tile (or a short m) costs only what it holds
           Var keys = ln.let("keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
-          if (ktF != null) {
-            rotateKeys(rot, omegaF, ktF, bb, kh, j0, keys);
-          }
-          scores(ktF, qt, st, bb, kh, j0, keys, live);
-          if (rot != null && rot.hasExemptPairs()) {
-            exemptPairs(rot.getSpecial(), st, bb, hh, kh, i0, j0, keys, live);
-          }
-          softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys);
-          accumulate(v, st, acc, bb, kh, j0, keys, live);
+          // a tile the variant promises negligible for the whole block (FoX decay) is skipped
+          unlessSkipped(skippable(bb, hh, i0, qBlock, j0.plus(keys).minus(c64(1))), () -> {
+            if (ktF != null) {
+              rotateKeys(rot, omegaF, ktF, bb, kh, j0, keys);
+            }
+            scores(ktF, qt, st, bb, kh, j0, keys, live);
+            if (rot != null && rot.hasExemptPairs()) {
+              exemptPairs(rot.getSpecial(), st, bb, hh, kh, i0, j0, keys, live);
+            }
+            softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys);
+            accumulate(st, acc, bb, kh, j0, keys, live);
+          });
         });
         epilogue(mx, sum, acc, bb, hh, i0);
       });
@@ -316,7 +322,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
     }
 
     /** acc[r, :] += Σ_jj st[jj, r] · v[j0 + jj, :], a few rows × d of accumulators at a time. */
-    private void accumulate(Buf v, Buf st, Buf acc, Var bb, Var kh, Var j0, Var keys, Var live) {
+    private void accumulate(Buf st, Buf acc, Var bb, Var kh, Var j0, Var keys, Var live) {
       int rows = pvRows();
       ln.loop("r0", live.plus(c64(rows - 1)).div(c64(rows)), Kind.SERIAL, r0 -> {
         Buf a = ln.allocate("o_acc", DType.FLOAT32, (long) rows * d, "local");
@@ -327,7 +333,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           Expr p = st.get(jj.times(c64(qBlock)).plus(row0).plus(ri));
           ln.loop("c", d, Kind.VECTORIZED, c -> {
             Expr at = ri.times(c64(d)).plus(c);
-            ln.store(a, a.get(at).plus(p.times(v.get(bb, kh, j0.plus(jj), c).cast(DType.FLOAT32))), at);
+            ln.store(a, a.get(at).plus(p.times(loadValue(bb, kh, j0.plus(jj), c))), at);
           });
         }));
         ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", d, Kind.VECTORIZED, c ->

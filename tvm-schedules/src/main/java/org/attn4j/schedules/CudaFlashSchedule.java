@@ -22,8 +22,10 @@ import org.attn4j.tvm.TvmObject;
  * ({@code kBlock × d}) into shared memory together (coalesced along {@code d}), synchronise, and each thread
  * computes its row's scores against the tile, applies the variant's score and mask slots and the masks, updates
  * its online softmax and accumulates {@code P·V} from shared memory. Causal and key-length bounds end the key
- * loop of a block early (tiles above the diagonal are never loaded). Inputs of any float type are computed in
- * float32.
+ * loop of a block early (tiles above the diagonal are never loaded). A tile that the variant's
+ * {@link org.attn4j.attention.Slots.Negligible} promise (FoX's decay) declares negligible for the block's first
+ * row is skipped, load included; the v prologue (the value residual's blend) is applied as V is loaded into
+ * shared memory. Inputs of any float type are computed in float32.
  *
  * <p>The kernel is written in phases separated by barriers, with every cross-thread exchange going through shared
  * memory at a barrier. That makes an exact CPU emulation possible ({@link #emulatedOnCpu}): the thread loops
@@ -152,10 +154,15 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         });
         ln.loop("jo", kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0), Kind.SERIAL, jo -> {
           Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
-          barrier();
-          threadsDo(tx -> loadTiles(k, v, ks, vs, bb, kh, j0, tx));
-          barrier();
-          threadsDo(tx -> rowUpdate(ks, vs, qr, acc, st, mx, sum, bb, hh, i0.plus(tx), j0, kEnd, tx));
+          // a tile the variant promises negligible for the whole block (FoX decay) is skipped; the condition is
+          // uniform over the block, so the barriers inside stay convergent
+          Expr jLast = te.minimum(j0.plus(c64(kBlock)), kEnd).minus(c64(1));
+          unlessSkipped(skippable(bb, hh, i0, threads, jLast), () -> {
+            barrier();
+            threadsDo(tx -> loadTiles(k, ks, vs, bb, kh, j0, tx));
+            barrier();
+            threadsDo(tx -> rowUpdate(ks, vs, qr, acc, st, mx, sum, bb, hh, i0.plus(tx), j0, kEnd, tx));
+          });
         });
         threadsDo(tx -> {
           Expr i = i0.plus(tx);
@@ -180,7 +187,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
     }
 
     /** The block's threads copy the K and V tiles, consecutive threads on consecutive elements. */
-    private void loadTiles(Buf k, Buf v, Buf ks, Buf vs, Var bb, Var kh, Var j0, Expr tx) {
+    private void loadTiles(Buf k, Buf ks, Buf vs, Var bb, Var kh, Var j0, Expr tx) {
       long elements = (long) kBlock * d;
       ln.loop("it", (elements + threads - 1) / threads, Kind.SERIAL, it -> {
         Expr e = it.times(c64(threads)).plus(tx);
@@ -188,7 +195,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
           Expr key = te.minimum(j0.plus(e.div(c64(d))), m.minus(c64(1)));
           Expr c = e.rem(d);
           ln.store(ks, keyElement(bb, kh, key, c), e);
-          ln.store(vs, v.get(bb, kh, key, c).cast(DType.FLOAT32), e);
+          ln.store(vs, loadValue(bb, kh, key, c), e);
         });
       });
     }
@@ -199,7 +206,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
       Expr m0 = reg(tx, 1, c64(0));
       Buf mt = ln.allocate("tile_max", DType.FLOAT32, 1, "local");
       ln.store(mt, mx.get(m0), c64(0));
-      ln.loop("jj", kBlock, Kind.SERIAL, jj -> {
+      ln.loop("jj", te.minimum(c64(kBlock), kEnd.minus(j0)), Kind.SERIAL, jj -> {
         Var j = ln.let("j", j0.plus(jj));
         Buf dot = ln.allocate("dot", DType.FLOAT32, 1, "local");
         ln.store(dot, te.f32(0), c64(0));

@@ -57,10 +57,6 @@ abstract class FlashKernel {
     this.n = te.sizeVar("n", DType.INT64);
     this.m = te.sizeVar("m", DType.INT64);
     this.low = te.lowest(DType.FLOAT32);
-    if (slots.valueMix() != null) {
-      throw new IllegalArgumentException("value mix (slot 2): not supported by the flash loop-nest schedules yet;"
-          + " build " + g.spec().getName() + " with the generic schedule");
-    }
   }
 
   final Expr c64(long v) {
@@ -175,13 +171,51 @@ abstract class FlashKernel {
     return new Expr[] {te.minimum(start, kEnd), kEnd};
   }
 
+  /** {@code v[bb, kh, j, c]} in float32 after the v prologue (slot 2, e.g. the value residual's blend). */
+  final Expr loadValue(Expr bb, Expr kh, Expr j, Expr c) {
+    Expr val = v.get(bb, kh, j, c).cast(DType.FLOAT32);
+    Slots.ValueMix mix = slots.valueMix();
+    return mix == null ? val : mix.apply(val, bb, kh, j, c);
+  }
+
+  /**
+   * Whether the query block {@code [i0, i0 + rows)} may skip the keys up to {@code jLast} (a whole tile), from the
+   * variant's {@link Slots.Negligible} promise checked at the block's first row (the promise is monotone, so it
+   * then holds for every row); null when the variant makes no promise. The promise bounds a key's weight relative
+   * to the query's own key, so a block with a row past its key length (whose own key is masked) never skips.
+   */
+  final @Nullable Expr skippable(Var bb, Var hh, Var i0, long rows, Expr jLast) {
+    Slots.Negligible promise = slots.negligible();
+    if (promise == null) {
+      return null;
+    }
+    Expr skip = promise.apply(bb, hh, i0.plus(m).minus(n), jLast);
+    if (lens != null) {
+      Expr pLast = te.minimum(i0.plus(c64(rows)), n).minus(c64(1)).plus(m).minus(n);
+      skip = skip.and(pLast.lt(lens.get(bb).cast(DType.INT64)));
+    }
+    // bound to a variable: TVM's passes hoisting the loop-invariant part of an if condition lost the key window's
+    // let scope (k_end) when the key-length clause was inline
+    return ln.let("skip_tile", skip);
+  }
+
+  /** Runs {@code tile} unless {@code skip} holds ({@code skip} null: always). */
+  final void unlessSkipped(@Nullable Expr skip, Runnable tile) {
+    if (skip == null) {
+      tile.run();
+    } else {
+      ln.ifThen(skip.not(), tile);
+    }
+  }
+
   /**
    * The logit of query row {@code i} and key {@code j} after the score slot, and whether the key is visible
    * (below {@code kEnd}, causal, the mask slot). Slots see the query on the key axis ({@link Slots}).
    */
   final Expr[] scored(Expr logit, Var bb, Var hh, Expr i, Expr j, Expr kEnd) {
     Var iv = te.var("i", DType.INT64);
-    Expr pos = i.plus(m).minus(n);
+    // rows past n (padding of a query block, never stored) read the slots at the last row: no read out of bounds
+    Expr pos = te.minimum(i, n.minus(c64(1))).plus(m).minus(n);
     Expr s = logit;
     if (slots.scoreMod() != null) {
       s = te.substitute(slots.scoreMod().apply(s, bb, hh, iv, asVar(j)), iv, pos);

@@ -200,6 +200,234 @@ public final class Modifiers {
     return m;
   }
 
+  /**
+   * FoX's default {@code ε} for block skipping ({@link #forgetting(ForgetGate, ForgetDirection, double, double)}):
+   * a key may be skipped once its decay factor {@code e^{B_ij}} is below {@code 1e-12} ({@code B_ij < -27.6}), so
+   * its weight is below {@code 1e-12·e^{s_ij - s_ii}} of the query's own key's: under fp32's resolution
+   * ({@code 6e-8}) for logit spreads up to {@code 10}.
+   */
+  public static final double FORGET_EPSILON = 1e-12;
+
+  /** x-transformers' value-residual mix when it is not learned ({@link #valueResidual()}). */
+  public static final double VALUE_RESIDUAL_LAMBDA = 0.5;
+
+  /**
+   * Forgetting attention with {@code λ = 1} and the default skip threshold. Equivalent to
+   * {@code forgetting(gate, direction, 1, FORGET_EPSILON)}.
+   */
+  public static Modifier forgetting(ForgetGate gate, ForgetDirection direction) {
+    return forgetting(gate, direction, 1, FORGET_EPSILON);
+  }
+
+  /**
+   * Forgetting attention (FoX, Lin et al. 2025; VARIANTS.md §6), the score term {@code s + B_ij} after scaling:
+   * <pre>
+   *   B_ij = F_i - F_j                  for j <= i
+   *   B_ij = F'_j - F'_i                for j >  i   (BIDIRECTIONAL; FORWARD: 0, as the oracle defines it)
+   *   F_t  = Σ_{u <= t} a_u             (per batch row and query head; a_t <= 0)
+   * </pre>
+   * with {@code i} the query's key-axis position ({@code row + m - n}, so a KV-cache step sees the bias of the
+   * full recompute). The difference is taken in float32 from float32 {@code F} values (|F| grows with the length,
+   * the difference does not). What the kernel reads, by {@link ForgetGate} ({@code _reverse} for the second gate
+   * set {@code a'} of {@link ForgetDirection#BIDIRECTIONAL}, same shape):
+   * <ul>
+   *   <li>DATA_DEPENDENT: {@code forget_cumsum [b, h, m]} (float32), {@code F} itself. The attention layer (or the
+   *       caller) computes it from the layer's normed input: {@code a[b, h, t] = λ·logsigmoid(w_h·x_t + β_h)},
+   *       {@code F = cumsum_t(a)} in float32 or wider ({@link #forgetCumsum}); {@code λ} (x-transformers'
+   *       {@code post_log_scale}) goes into {@code a} there, so this modifier's {@code lambda} must be 1;</li>
+   *   <li>BIAS_ONLY: {@code forget_bias [h]} (float32), {@code β_h}: {@code a_h = λ·logsigmoid(β_h)},
+   *       {@code B_ij = (i - j)·a_h}, no tensor of size {@code m};</li>
+   *   <li>FIXED: {@code forget_slopes [h]} (float32), {@code slope_h >= 0}: {@code a_h = -slope_h},
+   *       {@code B_ij = -slope_h·(i - j)}, exactly causal ALiBi ({@link #alibi()} with the causal mode);</li>
+   *   <li>NONE: nothing; the core.</li>
+   * </ul>
+   * GQA: the gates are per query head. Queries before the key axis ({@code i < 0}, when {@code n > m}, which the
+   * oracle refuses) see no key: with the causal mode by construction, without it through a mask, as
+   * {@link #documents()} does.
+   *
+   * <p>Block skipping ({@link Slots.Negligible}): with {@code ε > 0} the modifier promises that keys
+   * {@code j <= jLast < iFirst} with {@code F_iFirst - F_jLast < log ε} are negligible for queries at or after
+   * {@code iFirst}, and cpu-flash and cuda-flash skip such key tiles (the generic schedule is exact). A skipped
+   * key's weight is below {@code ε·e^{s_ij - s_ii}} of the query's own key's ({@code B_ii = 0}). The promise
+   * needs {@code F} non-increasing along {@code t} ({@code a_t <= 0}, as logsigmoid's are; {@code λ >= 0},
+   * {@code slope_h >= 0}) and the query's own key visible (true with the gallery's masks; the flash schedules do
+   * not skip for rows past their key length). {@code ε = 0} turns skipping off.
+   *
+   * <p>Manifest parameters: {@code gate}, {@code direction}, {@code lambda}, {@code epsilon}.
+   *
+   * @param gate the gate type
+   * @param direction forward (FoX) or bidirectional (x-transformers, non-causal)
+   * @param lambda {@code λ >= 0}, the BIAS_ONLY gate's scale; 1 for the other types
+   * @param epsilon the skip threshold, {@code 0 <= ε < 1} ({@link #FORGET_EPSILON}; 0: never skip)
+   * @throws IllegalArgumentException if {@code λ} or {@code ε} is out of range, or {@code λ != 1} for a gate type
+   *     it does not scale; when the kernel is defined, for cross-attention, or for BIDIRECTIONAL with the causal
+   *     mode (its second gate set would never be read)
+   */
+  public static Modifier forgetting(ForgetGate gate, ForgetDirection direction, double lambda, double epsilon) {
+    Objects.requireNonNull(gate, "gate");
+    Objects.requireNonNull(direction, "direction");
+    if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+      throw new IllegalArgumentException("forgetting λ: expected a finite λ >= 0, got " + lambda);
+    }
+    if (gate != ForgetGate.BIAS_ONLY && lambda != 1) {
+      throw new IllegalArgumentException("forgetting λ: expected 1 for " + gate + " gates (λ scales BIAS_ONLY gates;"
+          + " for DATA_DEPENDENT fold it into F = cumsum(λ·logsigmoid(...))), got " + lambda);
+    }
+    if (!(epsilon >= 0 && epsilon < 1)) {
+      throw new IllegalArgumentException("forgetting ε: expected 0 <= ε < 1 (0: no block skipping), got " + epsilon);
+    }
+    boolean bidirectional = direction == ForgetDirection.BIDIRECTIONAL;
+    String name = "fox_" + gate.name().toLowerCase(java.util.Locale.ROOT) + (bidirectional ? "_bidir" : "")
+        + (gate == ForgetGate.BIAS_ONLY ? "_l" + lambda : "") + "_eps" + epsilon;
+    return Modifier.named(name, params("gate", gate.name(), "direction", direction.name(), "lambda", lambda,
+        "epsilon", epsilon), ctx -> {
+          AttentionSpec spec = ctx.getSpec();
+          if (spec.isCross()) {
+            throw new IllegalArgumentException("forgetting: expected self-attention (gates are per token of one"
+                + " sequence), got a cross-attention spec");
+          }
+          if (bidirectional && spec.getCausal() != Causal.NONE) {
+            throw new IllegalArgumentException("forgetting: BIDIRECTIONAL needs Causal.NONE (with the causal mode"
+                + " its second gate set is never read), got " + spec.getCausal() + "; use FORWARD");
+          }
+          if (gate == ForgetGate.NONE) {
+            return Slots.none();
+          }
+          Te te = ctx.getTe();
+          Decay fwd = decay(ctx, gate, "", lambda);
+          Decay rev = bidirectional ? decay(ctx, gate, "_reverse", lambda) : null;
+          boolean causal = spec.getCausal() == Causal.BOTTOM_RIGHT;
+          Slots slots = Slots.score((s, b, h, i, j) -> {
+            Expr zero = te.constant(0, i.getDtype());
+            // i < 0 (n > m) sees no key; clamped so that the read stays in bounds
+            Expr ic = te.maximum(i, zero);
+            Expr back = fwd.diff(b, h, ic, j);
+            if (causal) {
+              return s.plus(back); // keys after i are masked: no select
+            }
+            return s.plus(te.select(j.le(i), back, rev == null ? te.f32(0) : rev.diff(b, h, j, ic)));
+          });
+          if (!causal) {
+            slots = slots.then(Slots.mask((b, h, i, j) -> i.ge(te.constant(0, i.getDtype()))));
+          }
+          if (epsilon > 0) {
+            float logEps = (float) Math.log(epsilon);
+            slots = slots.withNegligible((b, h, iFirst, jLast) -> jLast.lt(iFirst).and(
+                fwd.diff(b, h, te.maximum(iFirst, te.constant(0, iFirst.getDtype())), jLast).lt(logEps)));
+          }
+          return slots;
+        });
+  }
+
+  /** {@code F_i - F_j} (float32) of one gate set. */
+  @FunctionalInterface
+  private interface Decay {
+    Expr diff(Expr b, Expr h, Expr i, Expr j);
+  }
+
+  private static Decay decay(Modifier.Context ctx, ForgetGate gate, String suffix, double lambda) {
+    Te te = ctx.getTe();
+    int heads = ctx.getSpec().getHeads();
+    switch (gate) {
+      case DATA_DEPENDENT -> {
+        Tensor f = ctx.capture("forget_cumsum" + suffix, DType.FLOAT32, ctx.getB(), heads, ctx.getM());
+        return (b, h, i, j) -> f.get(b, h, i).minus(f.get(b, h, j));
+      }
+      case BIAS_ONLY -> {
+        Tensor beta = ctx.capture("forget_bias" + suffix, DType.FLOAT32, heads);
+        return (b, h, i, j) -> i.minus(j).cast(DType.FLOAT32).times(te.logSigmoid(beta.get(h)).times(lambda));
+      }
+      case FIXED -> {
+        Tensor slopes = ctx.capture("forget_slopes" + suffix, DType.FLOAT32, heads);
+        // -(slope·(i - j)), so that s + B equals ALiBi's s - slope·|i - j| bit for bit
+        return (b, h, i, j) -> slopes.get(h).times(i.minus(j).cast(DType.FLOAT32)).unaryMinus();
+      }
+      default -> throw new IllegalStateException("no decay for " + gate);
+    }
+  }
+
+  /**
+   * The cumulative log forget gates {@code F[b, h, t] = Σ_{u <= t} a[b, h, u]} that
+   * {@link ForgetGate#DATA_DEPENDENT} forgetting reads, accumulated in double and rounded once. Copies.
+   *
+   * @param logGates {@code a [b, h, m]}, e.g. {@code λ·logsigmoid(w_h·x_t + β_h)}
+   * @param b the batch size
+   * @param h the query heads
+   * @return {@code F [b, h, m]}
+   * @throws IllegalArgumentException if the length is not {@code b·h·m} for some {@code m >= 1}
+   */
+  public static float[] forgetCumsum(float[] logGates, int b, int h) {
+    Objects.requireNonNull(logGates, "logGates");
+    if (b < 1 || h < 1 || logGates.length == 0 || logGates.length % ((long) b * h) != 0) {
+      throw new IllegalArgumentException("logGates: expected [b = " + b + ", h = " + h + ", m] with m >= 1, got "
+          + logGates.length + " floats");
+    }
+    int m = logGates.length / (b * h);
+    float[] f = new float[logGates.length];
+    for (int row = 0; row < b * h; row++) {
+      double sum = 0;
+      for (int t = 0; t < m; t++) {
+        sum += logGates[row * m + t];
+        f[row * m + t] = (float) sum;
+      }
+    }
+    return f;
+  }
+
+  /**
+   * The value residual with x-transformers' constant mix. Equivalent to
+   * {@code valueResidual(VALUE_RESIDUAL_LAMBDA)}.
+   */
+  public static Modifier valueResidual() {
+    return valueResidual(VALUE_RESIDUAL_LAMBDA);
+  }
+
+  /**
+   * The value residual (ResFormer; VARIANTS.md §6) with a constant mix: values are blended as they are loaded
+   * (slot 2), {@code v' = v1 + λ·(v - v1)} in float32, reading {@code value_first [b, h_kv, m, d]} (the first
+   * layer's values, of the spec's dtype). {@code λ = 1} is the core, {@code λ = 0} attends over {@code v1}.
+   * Manifest parameter: {@code lambda}.
+   *
+   * @throws IllegalArgumentException if {@code λ} is not finite
+   */
+  public static Modifier valueResidual(double lambda) {
+    if (!Double.isFinite(lambda)) {
+      throw new IllegalArgumentException("valueResidual λ: expected a finite mix, got " + lambda);
+    }
+    return Modifier.named("value_residual_" + lambda, params("lambda", lambda), ctx -> {
+      Tensor first = valueFirst(ctx);
+      return Slots.valueMix((v, b, g, j, c) -> {
+        Expr v1 = first.get(b, g, j, c).cast(DType.FLOAT32);
+        return v1.plus(v.minus(v1).times(lambda));
+      });
+    });
+  }
+
+  /**
+   * The value residual with a mix per token and kv head (x-transformers' learned {@code sigmoid(W x + c)},
+   * computed by the layer): {@code v'[b, g, j, :] = v1 + λ[b, g, j]·(v - v1)}, reading {@code value_first
+   * [b, h_kv, m, d]} (the spec's dtype) and {@code value_residual_mix [b, h_kv, m]} (float32). The mix is per kv
+   * head (x-transformers' per-query-head mix fails to broadcast with {@code h_kv < h}; the two agree when
+   * {@code h_kv = h}).
+   */
+  public static Modifier valueResidualPerToken() {
+    return Modifier.named("value_residual_per_token", Map.of(), ctx -> {
+      Tensor first = valueFirst(ctx);
+      Tensor mix = ctx.capture("value_residual_mix", DType.FLOAT32, ctx.getB(), ctx.getSpec().getKvHeads(),
+          ctx.getM());
+      return Slots.valueMix((v, b, g, j, c) -> {
+        Expr v1 = first.get(b, g, j, c).cast(DType.FLOAT32);
+        return v1.plus(v.minus(v1).times(mix.get(b, g, j)));
+      });
+    });
+  }
+
+  private static Tensor valueFirst(Modifier.Context ctx) {
+    AttentionSpec spec = ctx.getSpec();
+    return ctx.capture("value_first", spec.getDtype(), ctx.getB(), spec.getKvHeads(), ctx.getM(),
+        spec.getHeadDim());
+  }
+
 
   /**
    * Rotary embeddings on q and k (VARIANTS.md §1-2), rotated as they are loaded, without special tokens. See

@@ -110,8 +110,12 @@ public final class ScaledDotProduct {
 
     // (2) row max over visible keys (not for sigmoid)
     IterVar jm = te.reduceAxis("j", m);
+    // masked logits also become the lowest value in the body: the reduction's condition alone let masked logits
+    // into the generic CPU schedule's max, harmless while they are ordinary scores (softmax is shift-invariant) but
+    // not when a score term makes them large (FoX's F_i - F_j > 0 above the diagonal: every weight underflowed)
     @Nullable Tensor mx = sigmoid != null ? null : te.compute(MAX, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
-        te.max(logit.apply(bb, hh, i, jm.getVar()), visible.apply(bb, hh, i, jm.getVar()), jm));
+        te.max(te.select(visible.apply(bb, hh, i, jm.getVar()), logit.apply(bb, hh, i, jm.getVar()), te.lowest(acc)),
+            visible.apply(bb, hh, i, jm.getVar()), jm));
     // (3) p = exp(s - max) (sigmoid: sigmoid(s + β)), 0 where masked
     Tensor p = te.compute(EXP, "attn", new Expr[] {b, hE, n, m}, (bb, hh, i, j) ->
         te.select(visible.apply(bb, hh, i, j), sigmoid != null ? sigmoid.weight(logit.apply(bb, hh, i, j))
