@@ -18,8 +18,8 @@ import org.attn4j.tvm.TvmObject;
  * is a static multiple of {@code vectorWidth}. The core keeps the generic compute (scores, max, exp, sum and
  * aggregate materialised), only parallelised and with vectorised scores: the flash loop nest
  * ({@link CpuFlashSchedule}) reads q/k/v as kernel arguments and cannot yet take them from the layer's
- * projections. Measured on this 2-vCPU host (x86-64-v4, one TVM thread in tests): dim 512, h 8, d 64, b 1,
- * n 256, z [b, dim]: 69 ms against 376 ms for {@link GenericLayerSchedule}.
+ * projections. Measured once on the 2-vCPU build host (x86-64-v4): dim 512, h 8, d 64, b 1,
+ * n 256, z [b, dim]: 69 ms against 376-506 ms for {@link GenericLayerSchedule}.
  *
  * <p>Parameter (recorded in the manifest): {@code vectorWidth} (floats per SIMD register: 8 for AVX2, 16 for
  * AVX-512).
