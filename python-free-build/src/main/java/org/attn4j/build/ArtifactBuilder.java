@@ -75,6 +75,20 @@ public final class ArtifactBuilder {
     return cached(request, progress).directory();
   }
 
+  /**
+   * Builds an attention-layer artifact. Equivalent to {@link LayerArtifactBuilder#build}.
+   *
+   * @throws Attn4jException naming the layer and target, with TVM's message, if compilation fails
+   */
+  public static Built build(LayerArtifactRequest request, Path outDir, Progress progress) throws IOException {
+    return LayerArtifactBuilder.build(request, outDir, progress);
+  }
+
+  /** The cached attention-layer artifact. Equivalent to {@link LayerArtifactBuilder#buildCached}. */
+  public static Path buildCached(LayerArtifactRequest request, Progress progress) throws IOException {
+    return LayerArtifactBuilder.buildCached(request, progress);
+  }
+
   private record Cached(Path directory, boolean hit) {}
 
   private static synchronized Cached cached(ArtifactRequest request, Progress progress) throws IOException {

@@ -57,12 +57,26 @@ public final class KernelCompiler {
       schedule.apply(sch, graph);
       mod = sch.getMod();
     }
+    return compileModule(te, mod, schedule.needsDefaultGpuBinding(), target, library, functionName, progress);
+  }
+
+  /**
+   * Lowers a scheduled module ({@code main} with global symbol {@code functionName}) and generates
+   * {@code library}: the part of {@link #compile} after scheduling, shared with other kinds of kernels (layers).
+   *
+   * @param defaultGpuBinding whether to run TVM's {@code DefaultGPUSchedule} over blocks left unbound
+   * @throws Attn4jException naming the stage and TVM's message when a step fails
+   */
+  static Compiled compileModule(Te te, TvmObject mod, boolean defaultGpuBinding, BuildTarget target, Path library,
+      String functionName, Progress progress) {
+    TvmNatives.ensureCompiler(target.getKind() == TargetKind.CUDA);
+    ObjectScope s = te.scope();
     mod = relaxAlignment(s, mod, ARGUMENT_ALIGNMENT);
     TvmObject tgt = target.toTvm(s);
     if (target.getKind() == TargetKind.CUDA) {
       mod = withTarget(s, mod, tgt);
     }
-    if (schedule.needsDefaultGpuBinding()) {
+    if (defaultGpuBinding) {
       TvmObject pass = s.obj("tir.transform.DefaultGPUSchedule");
       mod = s.obj("transform.RunPass", pass, mod);
     }

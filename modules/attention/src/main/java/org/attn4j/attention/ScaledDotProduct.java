@@ -47,17 +47,43 @@ public final class ScaledDotProduct {
    */
   public static AttentionGraph define(Te te, Variant variant) {
     AttentionSpec spec = variant.getSpec();
+    DType t = spec.getDtype();
+    Var b = te.sizeVar("b");
+    Var n = te.sizeVar("n");
+    Var m = te.sizeVar("m");
+    Tensor q = te.placeholder("q", t, b, spec.getHeads(), n, spec.getHeadDim());
+    Tensor k = te.placeholder("k", t, b, spec.getKvHeads(), m, spec.getHeadDim());
+    Tensor v = te.placeholder("v", t, b, spec.getKvHeads(), m, spec.getHeadDim());
+    return define(te, variant, b, n, m, q, k, v);
+  }
+
+  /**
+   * The core reading {@code q, k, v} that the caller made, e.g. compute stages of a layer's projections
+   * ({@link AttentionLayer}), with the same stage names as {@link #define(Te, Variant)}. Self-attention passes the
+   * same variable as {@code n} and {@code m}. The returned graph's {@link AttentionGraph#getArguments()} lists
+   * {@code q, k, v} as given, so a caller whose q/k/v are not inputs builds its own argument list.
+   *
+   * @param b the batch size
+   * @param n the query length
+   * @param m the key length ({@code n} itself for self-attention)
+   * @param q {@code [b, h, n, d]} of the spec's dtype
+   * @param k {@code [b, h_kv, m, d]}
+   * @param v {@code [b, h_kv, m, d]}
+   * @throws IllegalArgumentException as {@link #define(Te, Variant)}, or if q/k/v have another dtype or rank
+   */
+  public static AttentionGraph define(Te te, Variant variant, Var b, Var n, Var m, Tensor q, Tensor k, Tensor v) {
+    AttentionSpec spec = variant.getSpec();
     int h = spec.getHeads();
     int hKv = spec.getKvHeads();
     int d = spec.getHeadDim();
     DType t = spec.getDtype();
     DType acc = DType.FLOAT32;
-    Var b = te.sizeVar("b");
-    Var n = te.sizeVar("n");
-    Var m = te.sizeVar("m");
-    Tensor q = te.placeholder("q", t, b, h, n, d);
-    Tensor k = te.placeholder("k", t, b, hKv, m, d);
-    Tensor v = te.placeholder("v", t, b, hKv, m, d);
+    for (Tensor x : new Tensor[] {q, k, v}) {
+      if (x.getDtype() != t || x.getRank() != 4) {
+        throw new IllegalArgumentException(x.getName() + ": expected a rank-4 " + t + " tensor, got rank "
+            + x.getRank() + " " + x.getDtype());
+      }
+    }
     @Nullable Tensor lens = spec.hasKeyLengths() ? te.placeholder("key_lengths", DType.INT32, b) : null;
     Modifier.Context ctx = new Modifier.Context(te, spec, b, n, m);
     Slots slots = variant.define(ctx);

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Values of the symbolic dims of one call: for attention {@code b} (batch), {@code n} (queries), {@code m}
- * (keys). Immutable.
+ * (keys); for an attention layer {@code b} and {@code n}. Immutable.
  */
 public final class Dims {
   private final Map<String, Long> values;
@@ -20,6 +20,14 @@ public final class Dims {
     v.put("b", b);
     v.put("n", n);
     v.put("m", m);
+    return new Dims(v);
+  }
+
+  /** {@code b} and {@code n} of an attention-layer call (self-attention: no separate {@code m}). */
+  public static Dims of(long b, long n) {
+    Map<String, Long> v = new LinkedHashMap<>();
+    v.put("b", b);
+    v.put("n", n);
     return new Dims(v);
   }
 

@@ -160,6 +160,15 @@ public final class Schedule {
     return call("ScheduleDecomposeReduction", block, loop).asObject();
   }
 
+  /**
+   * Factors the reduction over {@code loop} out of its block (TensorIR's {@code rfactor}): a new block sums
+   * partial results into a buffer with {@code loop}'s index at dimension {@code factorAxis} (now a data-parallel
+   * index, so it can be vectorised), and the original block sums those partials. Returns the new block.
+   */
+  public TvmObject rfactor(TvmObject loop, int factorAxis) {
+    return call("ScheduleRFactor", loop, factorAxis).asObject();
+  }
+
   /** Annotates a block or loop. */
   public void annotate(TvmObject blockOrLoop, String key, Object value) {
     Object v = value instanceof Long || value instanceof Integer

@@ -1,0 +1,148 @@
+package org.attn4j.build;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.attn4j.attention.AttentionLayer;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.reference.AttentionLayerOracle;
+import org.attn4j.reference.AttentionOracle;
+import org.attn4j.reference.CoreAttentionOracle;
+import org.attn4j.reference.TestData;
+import org.attn4j.runtime.AttentionKernel;
+import org.attn4j.runtime.Dims;
+import org.attn4j.schedules.LayerSchedule;
+import org.jspecify.annotations.Nullable;
+
+/** Test helpers for attention layers: inputs of a shape, the cached build, runs on Arrow vectors and arrays. */
+final class LayerKernels {
+  private LayerKernels() {}
+
+  /** A call's sizes. */
+  record Shape(int b, int n) {
+    @Override
+    public String toString() {
+      return "b=" + b + " n=" + n;
+    }
+  }
+
+  /**
+   * The inputs of one call (fixed seeds): {@code z} and {@code x0} only when the layer takes them; weights scaled
+   * by {@code dim^-1/2} so activations stay of order 1.
+   */
+  record Inputs(float[] x, float @Nullable [] z, float @Nullable [] x0, float[] gamma, float[] wq, float[] wk,
+      float[] wv, float[] wo, float @Nullable [] wGate, List<float[]> captures) {
+
+    static Inputs of(AttentionLayer l, Shape sh, List<float[]> captures) {
+      AttentionSpec s = l.getCore().getSpec();
+      int dim = l.getDim();
+      int hd = s.getHeads() * s.getHeadDim();
+      int kvd = s.getKvHeads() * s.getHeadDim();
+      int tokens = sh.b() * sh.n();
+      float w = (float) (1.5 / Math.sqrt(dim));
+      float @Nullable [] z = switch (l.getCondition()) {
+        case NONE -> null;
+        case PER_BATCH -> TestData.uniform(12, sh.b() * dim, -1, 1);
+        case PER_TOKEN -> TestData.uniform(13, tokens * dim, -1, 1);
+      };
+      return new Inputs(TestData.uniform(11, tokens * dim, -1, 1), z,
+          l.isGated() ? TestData.uniform(14, tokens * dim, -1, 1) : null,
+          TestData.uniform(15, dim, 0.5f, 1.5f), TestData.uniform(16, hd * dim, -w, w),
+          TestData.uniform(17, kvd * dim, -w, w), TestData.uniform(18, kvd * dim, -w, w),
+          TestData.uniform(19, dim * hd, -w, w), l.isGated() ? TestData.uniform(20, dim, -0.5f, 0.5f) : null,
+          captures);
+    }
+
+    /** The same inputs with another condition (same length as this one's). */
+    Inputs withZ(float @Nullable [] z2) {
+      return new Inputs(x, z2, x0, gamma, wq, wk, wv, wo, wGate, captures);
+    }
+
+    /** The arrays in the layer's argument order, inputs only. */
+    List<float[]> arguments() {
+      List<float[]> a = new ArrayList<>();
+      a.add(x);
+      if (z != null) {
+        a.add(z);
+      }
+      if (x0 != null) {
+        a.add(x0);
+      }
+      a.addAll(List.of(gamma, wq, wk, wv, wo));
+      if (wGate != null) {
+        a.add(wGate);
+      }
+      a.addAll(captures);
+      return a;
+    }
+  }
+
+  static Path artifact(AttentionLayer l, LayerSchedule schedule) throws IOException {
+    return ArtifactBuilder.buildCached(new LayerArtifactRequest(l, BuildTarget.hostCpu(), schedule,
+        LayerArtifactRequest.defaultBounds()), Progress.silent());
+  }
+
+  /** The oracle's output for the layer; {@code oracleCore} adds the core modifiers' counterparts. */
+  static float[] oracle(AttentionLayer l, Shape sh, Inputs in,
+      java.util.function.Consumer<AttentionOracle.Spec.Builder> oracleCore) {
+    AttentionSpec s = l.getCore().getSpec();
+    CoreAttentionOracle.Options o = CoreAttentionOracle.Options.builder()
+        .shape(sh.b(), s.getHeads(), s.getKvHeads(), sh.n(), sh.n(), s.getHeadDim())
+        .causal(org.attn4j.reference.Causal.valueOf(s.getCausal().name()))
+        .headMapping(org.attn4j.reference.HeadMapping.valueOf(s.getHeadMapping().name()))
+        .scale(s.getScale())
+        .build();
+    AttentionOracle.Spec.Builder spec = AttentionOracle.Spec.builder(o);
+    oracleCore.accept(spec);
+    AttentionLayerOracle.Layer layer = AttentionLayerOracle.Layer.builder(l.getDim(), spec.build())
+        .norm(AttentionLayerOracle.Norm.valueOf(l.getNorm().name()), in.gamma())
+        .projections(in.wq(), in.wk(), in.wv(), in.wo())
+        .conditionGate(in.wGate())
+        .build();
+    return AttentionLayerOracle.run(layer, in.x(), in.z(), in.x0());
+  }
+
+  /** Runs the artifact on Arrow vectors (zero copy); closes every vector it made. */
+  static float[] runArrow(BufferAllocator a, Path dir, AttentionLayer l, Shape sh, Inputs in) {
+    List<FieldVector> args = new ArrayList<>();
+    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
+      for (float[] f : in.arguments()) {
+        args.add(Vectors.floats(a, "in", f));
+      }
+      Float4Vector out = Vectors.output(a, "out", sh.b() * sh.n() * l.getDim());
+      args.add(out);
+      kernel.run(Dims.of(sh.b(), sh.n()), args.toArray(FieldVector[]::new));
+      return Vectors.toArray(out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      args.forEach(FieldVector::close);
+    }
+  }
+
+  /** Runs the artifact on float arrays (the copying overload). */
+  static float[] runArrays(BufferAllocator a, Path dir, AttentionLayer l, Shape sh, Inputs in) {
+    float[] out = new float[sh.b() * sh.n() * l.getDim()];
+    java.util.Arrays.fill(out, Float.NaN);
+    List<Object> args = new ArrayList<>(in.arguments());
+    args.add(out);
+    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
+      kernel.run(Dims.of(sh.b(), sh.n()), a, args.toArray());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  static double[] widen(float[] f) {
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
+  }
+}
