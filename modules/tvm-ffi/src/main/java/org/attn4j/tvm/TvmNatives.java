@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.Loader;
 import org.jspecify.annotations.Nullable;
@@ -18,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Two flavours exist, and the first one loaded wins for the life of the process:
  * <ul>
  *   <li>{@link Flavor#RUNTIME}: {@code libtvm_runtime.so} and the JNI binding only (about 5 MB). The compiler
- *       ({@code libtvm.so}, LLVM) is never mapped. This is what {@code attn4j-runtime} uses.</li>
+ *       ({@code libtvm.so}, LLVM) is never mapped. This is what {@code attn4j-runtime} uses; its natives come
+ *       from {@code attn4j-natives-runtime}, a 2 MB jar (see {@link #standIns()}).</li>
  *   <li>{@link Flavor#RUNTIME_CUDA}: the same from TVM's GPU build (classifier {@code linux-x86_64-gpu}), which
  *       also runs CUDA modules and CPU ones. Needs the CUDA driver ({@code libcuda.so.1}) and a real
  *       {@code libcudart.so.12} on the library path; cuBLAS/cuDNN are only linked, never called.</li>
@@ -47,6 +50,7 @@ public final class TvmNatives {
   private static final Object LOCK = new Object();
   private static volatile @Nullable Flavor loaded;
   private static volatile boolean cudaStandIns;
+  private static final Set<String> standIns = new CopyOnWriteArraySet<>();
 
   private TvmNatives() {}
 
@@ -56,6 +60,15 @@ public final class TvmNatives {
    */
   public static boolean usesCudaStandIns() {
     return cudaStandIns;
+  }
+
+  /**
+   * The sonames this process satisfied with attn4j-natives-runtime's empty stand-ins (libdnnl.so.2,
+   * libopenblas.so.0) because the real libraries' presets were not on the class path; empty when nothing is
+   * loaded yet or the presets were there. Functions of TVM that would call into them must not be used.
+   */
+  public static Set<String> standIns() {
+    return Set.copyOf(standIns);
   }
 
   /** The flavour loaded in this process, or {@code null} if none yet. */
@@ -133,11 +146,8 @@ public final class TvmNatives {
         throw e;
       } catch (Throwable e) { // UnsatisfiedLinkError, IOException, ...
         throw new NativeLoadException(
-            "could not load TVM natives (" + flavor + ") for platform " + PLATFORM + ": " + e
-                + ". Add org.bytedeco:tvm:0.18.0-1.5.11:" + PLATFORM
-                + (flavor == Flavor.COMPILER_CUDA || flavor == Flavor.RUNTIME_CUDA ? "-gpu" : "")
-                + " (and its openblas, dnnl, opencl natives) to the classpath; JavaCPP cache: "
-                + cacheDirOrUnknown(),
+            "could not load TVM natives (" + flavor + ") for platform " + PLATFORM + ": " + e + ". " + hint(flavor)
+                + "; JavaCPP cache: " + cacheDirOrUnknown(),
             e);
       }
       loaded = flavor;
@@ -158,23 +168,55 @@ public final class TvmNatives {
   }
 
   /**
-   * Natives every TVM library needs by soname (OpenCL, OpenBLAS, oneDNN), loaded through their JavaCPP presets
-   * when those are on the class path. A deployment without them (the GPU bundle of ci/gpu-check.sh) puts
-   * libraries with those sonames on {@code LD_LIBRARY_PATH} instead; the runtime only links them (TVM's contrib
-   * BLAS/DNNL functions, which attention kernels never call).
+   * The libraries every TVM build names as NEEDED by soname (OpenCL, OpenBLAS, oneDNN), loaded first so that
+   * loading {@code libtvm_runtime.so} finds them already in the process.
+   *
+   * <p>Where a library's JavaCPP preset is on the class path with its natives (the compiler side: attn4j-te
+   * declares them), the preset is loaded, as before. Otherwise {@code attn4j-natives-runtime} supplies them: the
+   * real {@code libOpenCL.so.1} (57 kB) and empty stand-ins for {@code libdnnl.so.2} and {@code libopenblas.so.0}.
+   * The runtime calls those two only from TVM's contrib BLAS/oneDNN functions, which attention kernels never use,
+   * through lazily bound PLT slots (the JVM opens libraries with {@code RTLD_LAZY}; {@code LD_BIND_NOW} must not be
+   * set). Where neither is present (a deployment with its own libraries on {@code LD_LIBRARY_PATH}, as the GPU
+   * bundle of ci/gpu-check.sh), nothing is loaded here and the dynamic loader searches the library path.
    */
-  private static void loadDependencies() {
+  private static void loadDependencies() throws IOException {
     Loader.load(org.bytedeco.javacpp.presets.javacpp.class);
-    for (String c : new String[] {"opencl.global.OpenCL", "openblas.global.openblas_nolapack", "dnnl.global.dnnl"}) {
-      Class<?> preset;
-      try {
-        preset = Class.forName("org.bytedeco." + c, false, TvmNatives.class.getClassLoader());
-      } catch (ClassNotFoundException absent) {
+    ClassLoader cl = TvmNatives.class.getClassLoader();
+    for (Dependency d : DEPENDENCIES) {
+      String nativesDir = "/org/bytedeco/" + d.preset + "/" + PLATFORM + "/";
+      Class<?> preset = null;
+      if (TvmNatives.class.getResource(nativesDir + d.jniLibrary) != null) {
+        try {
+          preset = Class.forName("org.bytedeco." + d.preset + ".global." + d.presetClass, false, cl);
+        } catch (ClassNotFoundException absent) {
+          // natives without the preset's classes: use the bare library below
+        }
+      }
+      if (preset != null) {
+        Loader.load(preset);
         continue;
       }
-      Loader.load(preset);
+      URL real = TvmNatives.class.getResource(nativesDir + d.soname);
+      URL standIn = TvmNatives.class.getResource(STAND_INS + d.soname);
+      if (real != null) {
+        System.load(Loader.cacheResource(real).getAbsolutePath());
+      } else if (standIn != null) {
+        System.load(Loader.cacheResource(standIn).getAbsolutePath());
+        standIns.add(d.soname);
+      }
     }
   }
+
+  /** A library TVM's natives link by soname, and the JavaCPP preset that ships it. */
+  private record Dependency(String soname, String preset, String presetClass, String jniLibrary) {}
+
+  private static final List<Dependency> DEPENDENCIES = List.of(
+      new Dependency("libOpenCL.so.1", "opencl", "OpenCL", "libjniOpenCL.so"),
+      new Dependency("libopenblas.so.0", "openblas", "openblas_nolapack", "libjniopenblas_nolapack.so"),
+      new Dependency("libdnnl.so.2", "dnnl", "dnnl", "libjnidnnl.so"));
+
+  /** Where attn4j-natives-runtime keeps its empty stand-ins (see its pom). */
+  private static final String STAND_INS = "/org/attn4j/natives/" + PLATFORM + "/";
 
   private static void loadRuntimeOnly(String platform) throws IOException {
     loadDependencies();
@@ -286,10 +328,22 @@ public final class TvmNatives {
     URL url = TvmNatives.class.getResource(resource);
     if (url == null) {
       throw new NativeLoadException(
-          "resource " + resource + " not found on the classpath: add org.bytedeco:tvm:0.18.0-1.5.11:"
-              + resource.split("/")[4]);
+          "resource " + resource + " not found on the classpath: "
+              + hint(resource.contains("-gpu/") ? Flavor.RUNTIME_CUDA : Flavor.RUNTIME));
     }
     return Loader.cacheResource(url);
+  }
+
+  /** What to put on the class path for {@code flavor}. */
+  private static String hint(Flavor flavor) {
+    return switch (flavor) {
+      case RUNTIME -> "Add org.attn4j:attn4j-natives-runtime (attn4j-runtime depends on it) to the class path";
+      case RUNTIME_CUDA -> "Add org.bytedeco:tvm:0.18.0-1.5.11:" + PLATFORM + "-gpu to the class path, and the"
+          + " CUDA driver and libcudart.so.12 to the library path";
+      case COMPILER, COMPILER_CUDA -> "Add org.attn4j:attn4j-te (it brings org.bytedeco:tvm:0.18.0-1.5.11:"
+          + PLATFORM + (flavor == Flavor.COMPILER_CUDA ? "-gpu" : "")
+          + " and the llvm, openblas, dnnl, opencl presets with their natives) to the class path";
+    };
   }
 
   private static String cacheDirOrUnknown() {

@@ -29,6 +29,9 @@ class RuntimeOnlyTest {
     assertThat(TvmNatives.loadedFlavor()).isEqualTo(TvmNatives.Flavor.RUNTIME);
     String maps = Files.readString(Path.of("/proc/self/maps"));
     assertThat(maps).contains("libtvm_runtime.so").doesNotContain("libtvm.so").doesNotContain("libLLVM");
+    // This module depends on attn4j-natives-runtime only: oneDNN and OpenBLAS are its empty stand-ins.
+    assertThat(TvmNatives.standIns()).containsExactlyInAnyOrder("libdnnl.so.2", "libopenblas.so.0");
+    assertThat(maps).doesNotContain("/org/bytedeco/dnnl/").doesNotContain("/org/bytedeco/openblas/");
     assertThat(TvmGlobal.exists("te.Placeholder")).isFalse();
     assertThatThrownBy(() -> TvmNatives.ensureCompiler(false))
         .isInstanceOf(NativeLoadException.class)
