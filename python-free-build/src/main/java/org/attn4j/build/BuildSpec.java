@@ -11,6 +11,7 @@ import java.util.Map;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
+import org.attn4j.attention.Variant;
 import org.attn4j.runtime.internal.Json;
 import org.attn4j.te.DType;
 
@@ -20,7 +21,11 @@ import org.attn4j.te.DType;
  * <pre>{@code
  * {
  *   "variants": [ {"heads": 8, "head_dim": 64, "causal": "BOTTOM_RIGHT"},
- *                 {"heads": 8, "kv_heads": 2, "head_dim": 64, "head_mapping": "BLOCKED", "lse": true} ],
+ *                 {"heads": 8, "kv_heads": 2, "head_dim": 64, "head_mapping": "BLOCKED", "lse": true},
+ *                 {"heads": 8, "head_dim": 64, "causal": "BOTTOM_RIGHT",
+ *                  "modifiers": [{"name": "rotary"}, {"name": "forgetting", "gate": "data_dependent"}]},
+ *                 {"heads": 8, "head_dim": 64, "cross": true,
+ *                  "modifiers": [{"name": "rotary", "positions": "cross"}]} ],
  *   "dtypes": ["float32"],
  *   "targets": ["cpu:host", "cuda:sm_90"],
  *   "schedules": ["default", "cuda-flash"],
@@ -29,7 +34,8 @@ import org.attn4j.te.DType;
  * }</pre>
  *
  * Variant fields: {@code heads}, {@code kv_heads}, {@code head_dim}, {@code causal} (NONE, BOTTOM_RIGHT),
- * {@code head_mapping} (TILED, BLOCKED), {@code key_lengths}, {@code lse}, {@code scale}. Schedules (default
+ * {@code head_mapping} (TILED, BLOCKED), {@code key_lengths}, {@code lse}, {@code scale}, {@code cross}, and
+ * {@code modifiers}: a list applied in order, by name with parameters ({@link ModifierSpecs}). Schedules (default
  * {@code ["default"]}): each applies to the targets of its kind ({@code default} and {@code generic} to all); a
  * non-default schedule's artifacts carry its name as a suffix.
  */
@@ -87,11 +93,14 @@ public final class BuildSpec {
             .causal(Causal.valueOf(((String) vm.getOrDefault("causal", "NONE")).toUpperCase(Locale.ROOT)))
             .headMapping(HeadMapping.valueOf(((String) vm.getOrDefault("head_mapping", "TILED")).toUpperCase(Locale.ROOT)))
             .keyLengths(Boolean.TRUE.equals(vm.get("key_lengths")))
-            .lse(Boolean.TRUE.equals(vm.get("lse")));
+            .lse(Boolean.TRUE.equals(vm.get("lse")))
+            .cross(Boolean.TRUE.equals(vm.get("cross")));
         if (vm.get("scale") instanceof Number s) {
           b.scale(s.doubleValue());
         }
         AttentionSpec spec = b.build();
+        Variant variant = Variant.of(spec, vm.containsKey("modifiers")
+            ? ModifierSpecs.list(vm.get("modifiers"), where, spec.getHeadDim()) : List.of());
         for (Object t : targets) {
           BuildTarget target = BuildTarget.parse((String) t);
           for (Object s : schedules) {
@@ -99,7 +108,7 @@ public final class BuildSpec {
             boolean fits = name.equals("default") || name.equals("generic")
                 || name.startsWith(target.getKind() == org.attn4j.schedules.TargetKind.CUDA ? "cuda" : "cpu");
             if (fits) {
-              out.add(new ArtifactRequest(spec, target, ArtifactRequest.schedule(name, target),
+              out.add(new ArtifactRequest(variant, target, ArtifactRequest.schedule(name, target),
                   new LinkedHashMap<>(bounds)));
             }
           }

@@ -37,4 +37,38 @@ class BuildSpecTest {
     assertThatThrownBy(() -> ArtifactRequest.schedule("cuda-flash", BuildTarget.cpu("x86-64-v3")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is for CUDA");
   }
+
+  @Test
+  void variantsTakeModifiersByNameWithParameters() {
+    Map<String, Object> spec = Map.of("variants", List.of(
+        Map.of("heads", 8L, "head_dim", 64L, "causal", "BOTTOM_RIGHT", "modifiers", List.of(
+            Map.of("name", "rotary"), Map.of("name", "forgetting", "gate", "bias_only", "lambda", 0.125),
+            Map.of("name", "soft_cap", "cap", 30L))),
+        Map.of("heads", 4L, "head_dim", 32L, "cross", true, "modifiers", List.of(
+            Map.of("name", "rotary", "positions", "cross", "per_batch", true, "layout", "rotate_half"))),
+        Map.of("heads", 4L, "head_dim", 32L, "modifiers", List.of("sliding_window:left=128", "alibi",
+            "rotary:dim=8,special=pairwise_exempt,special_count=2"))), "targets", List.of("cpu:x86-64-v3"));
+    List<ArtifactRequest> r = BuildSpec.of(spec, "test");
+    assertThat(r).extracting(ArtifactRequest::getName).containsExactly(
+        "sdpa_float32_h8kv8_d64_causal+rope32_arange+fox_bias_only_l0.125_eps1.0E-12+softcap_30.0-cpu-x86-64-v3",
+        "sdpa_float32_h4kv4_d32_cross+rope16h_bxpos-cpu-x86-64-v3",
+        "sdpa_float32_h4kv4_d32+window_l128_r0+alibi+rope8_arange_exempt2-cpu-x86-64-v3");
+    assertThat(r.get(1).variant().getSpec().isCross()).isTrue();
+  }
+
+  @Test
+  void badModifiersAreRefusedNamingTheParameter() {
+    assertThatThrownBy(() -> ModifierSpecs.parse("rope", 64)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("name: expected one of [alibi,").hasMessageContaining("got rope");
+    assertThatThrownBy(() -> ModifierSpecs.parse("soft_cap", 64)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cap: expected a number, missing");
+    assertThatThrownBy(() -> ModifierSpecs.parse("alibi:slope=2", 64)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown parameter 'slope'");
+    assertThatThrownBy(() -> ModifierSpecs.parse("rotary:positions=diagonal", 64))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positions: expected arange, self or cross");
+    assertThatThrownBy(() -> ModifierSpecs.parse("forgetting:gate=sometimes", 64))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate: expected one of [data_dependent");
+    assertThatThrownBy(() -> ModifierSpecs.parse("sliding_window:left=1.5", 64))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("left: expected an integer, got 1.5");
+  }
 }

@@ -1,6 +1,8 @@
 package org.attn4j.maven;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -9,6 +11,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * <variant><heads>8</heads><kvHeads>2</kvHeads><headDim>64</headDim><causal>BOTTOM_RIGHT</causal></variant>
+ * <variant><heads>8</heads><headDim>64</headDim><cross>true</cross>
+ *   <modifiers><modifier>rotary:positions=cross</modifier></modifiers></variant>
  * }</pre>
  *
  * A variant without {@code dtype} is built for each of the goal's {@code dtypes}.
@@ -32,6 +36,10 @@ public class Variant {
   public @Nullable Double scale;
   /** The dtype, or {@code null} for the goal's {@code dtypes}. */
   public @Nullable String dtype;
+  /** Whether this is cross-attention. */
+  public boolean cross;
+  /** Modifiers in order, each {@code name[:key=value,...]} (see {@code org.attn4j.build.ModifierSpecs}). */
+  public List<String> modifiers = new ArrayList<>();
 
   /** This variant as a build spec's variant object. */
   Map<String, Object> toSpec() {
@@ -46,6 +54,8 @@ public class Variant {
     if (scale != null) {
       m.put("scale", scale);
     }
+    m.put("cross", cross);
+    m.put("modifiers", List.copyOf(modifiers));
     return m;
   }
 }

@@ -37,7 +37,8 @@ public final class Attn4j {
   private static final String USAGE = """
       usage:
         attn4j build --spec <spec.json> [--out artifacts]        build every artifact of a spec
-        attn4j build --heads H --head-dim D [--kv-heads K] [--causal] [--lse] [--key-lengths]
+        attn4j build --heads H --head-dim D [--kv-heads K] [--causal] [--cross] [--lse] [--key-lengths]
+                     [--modifiers name[:key=value,...] ...]   e.g. rotary:positions=cross alibi soft_cap:cap=30
                      [--target cpu:host|cpu:x86-64-v3|cuda:sm_90] [--schedule default|generic|cpu-flash|cuda-flash]
                      [--out artifacts]
         attn4j run <artifact> --dims b,n,m --npy q.npy k.npy v.npy [lengths.npy] --out out.npy [lse.npy]
@@ -117,12 +118,17 @@ public final class Attn4j {
           .headDim(Integer.parseInt(one(o, "head-dim", "64")))
           .kvHeads(Integer.parseInt(one(o, "kv-heads", "0")))
           .lse(o.containsKey("lse"))
-          .keyLengths(o.containsKey("key-lengths"));
+          .keyLengths(o.containsKey("key-lengths"))
+          .cross(o.containsKey("cross"));
       if (o.containsKey("causal")) {
         b.causal(org.attn4j.attention.Causal.BOTTOM_RIGHT);
       }
+      AttentionSpec spec = b.build();
+      org.attn4j.attention.Variant variant = org.attn4j.attention.Variant.of(spec,
+          o.getOrDefault("modifiers", List.of()).stream()
+              .map(t -> org.attn4j.build.ModifierSpecs.parse(t, spec.getHeadDim())).toList());
       BuildTarget target = BuildTarget.parse(one(o, "target", "cpu:host"));
-      requests = List.of(new ArtifactRequest(b.build(), target,
+      requests = List.of(new ArtifactRequest(variant, target,
           ArtifactRequest.schedule(one(o, "schedule", "default"), target), ArtifactRequest.defaultBounds()));
     }
     int i = 0;
