@@ -59,4 +59,43 @@ class CudaArtifactTest {
       assertThat(ptx.split("\\.entry ", -1)).hasSize(2);
     }
   }
+
+  /**
+   * The seed variants on cuda-flash for sm_90 (rotary cross-attention with per-batch positions; rotary with
+   * pairwise-exempt special tokens, FoX and the per-token value residual together): still one fused kernel, the
+   * rotation and blend happening as tiles are staged; their captured inputs are kernel arguments. (Their algorithm
+   * is checked on the CPU against the reference through the emulated twin: RotaryConformanceTest,
+   * ForgettingConformanceTest, ValueResidualConformanceTest.)
+   */
+  @Test
+  void seedVariantsCompileToOneFusedCudaKernel() throws IOException {
+    assumeTrue(Toolchain.hasNvcc(), "nvcc not found: CUDA codegen cannot be checked on this machine");
+    org.attn4j.attention.AttentionSpec cross = AttentionSpec.builder().heads(8).headDim(64).cross(true).build();
+    org.attn4j.attention.AttentionSpec causal = AttentionSpec.builder().heads(8).headDim(64)
+        .causal(Causal.BOTTOM_RIGHT).build();
+    java.util.List<org.attn4j.attention.Variant> variants = java.util.List.of(
+        org.attn4j.attention.Variant.of(cross, org.attn4j.attention.Modifiers.rotary(
+            org.attn4j.attention.Rotary.halfOf(64), org.attn4j.attention.RotaryPositions.cross(true))),
+        org.attn4j.attention.Variant.of(causal, org.attn4j.attention.Modifiers.rotary(
+            org.attn4j.attention.Rotary.halfOf(64), org.attn4j.attention.RotaryPositions.arange(),
+            org.attn4j.attention.SpecialTokens.pairwiseExempt(2)),
+            org.attn4j.attention.Modifiers.forgetting(org.attn4j.attention.ForgetGate.DATA_DEPENDENT,
+                org.attn4j.attention.ForgetDirection.FORWARD),
+            org.attn4j.attention.Modifiers.valueResidualPerToken()));
+    java.util.List<java.util.List<String>> inputs = java.util.List.of(
+        java.util.List.of("rotary_pos_q", "rotary_pos_k"),
+        java.util.List.of("forget_cumsum", "value_first", "value_residual_mix"));
+    for (int i = 0; i < variants.size(); i++) {
+      Path dir = ArtifactBuilder.buildCached(new ArtifactRequest(variants.get(i), BuildTarget.cuda("sm_90"),
+          org.attn4j.schedules.CudaFlashSchedule.cuda(), ArtifactRequest.defaultBounds()), Progress.silent());
+      Manifest m = Manifest.read(dir);
+      String ptx = new String(Files.readAllBytes(dir.resolve(m.library())), StandardCharsets.ISO_8859_1);
+      assertThat(ptx).contains(".target sm_90").contains(".shared .align").contains("bar.sync");
+      assertThat(ptx.split("\\.entry ", -1)).as("%s: one kernel", variants.get(i)).hasSize(2);
+      String manifest = Files.readString(dir.resolve("manifest.json"));
+      for (String name : inputs.get(i)) {
+        assertThat(manifest).as("%s: input %s", variants.get(i), name).contains("\"" + name + "\"");
+      }
+    }
+  }
 }

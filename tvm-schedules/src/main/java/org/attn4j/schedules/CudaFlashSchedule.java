@@ -98,6 +98,16 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
       super(te, g);
     }
 
+    /**
+     * The GPU's own sine and cosine (TVM's CUDA lowering of {@code sin}/{@code cos}: {@code sinf}/{@code cosf}),
+     * also in the CPU emulation so that the two run the same arithmetic; no let (the query's load loop is
+     * unrolled, and a let inside an unrolled loop breaks TVM's host/device split).
+     */
+    @Override
+    Expr[] sinCos(String name, Expr phi) {
+      return new Expr[] {te.sin(phi), te.cos(phi)};
+    }
+
     /** A phase: every thread of the block runs {@code body(tx)} (tx as int64). */
     private void threadsDo(Consumer<Expr> body) {
       if (emulate) {
@@ -206,7 +216,11 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
       Expr m0 = reg(tx, 1, c64(0));
       Buf mt = ln.allocate("tile_max", DType.FLOAT32, 1, "local");
       ln.store(mt, mx.get(m0), c64(0));
-      ln.loop("jj", te.minimum(c64(kBlock), kEnd.minus(j0)), Kind.SERIAL, jj -> {
+      // a constant trip count with a guard (not a loop to the live keys): TVM would otherwise shrink the scores
+      // registers to a symbolic size, which the CUDA host codegen refuses; the guard keeps dead keys (past m)
+      // from reading captured tensors
+      Var liveKeys = ln.let("live_keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
+      ln.loop("jj", kBlock, Kind.SERIAL, jj -> ln.ifThen(jj.lt(liveKeys), () -> {
         Var j = ln.let("j", j0.plus(jj));
         Buf dot = ln.allocate("dot", DType.FLOAT32, 1, "local");
         ln.store(dot, te.f32(0), c64(0));
@@ -229,7 +243,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         Var s = ln.let("s", te.select(visible, logit, low));
         ln.store(st, s, reg(tx, kBlock, jj));
         ln.store(mt, te.maximum(mt.get(c64(0)), s), c64(0));
-      });
+      }));
       Var mNew = ln.let("m_new", mt.get(c64(0)));
       if (sigmoid == null) {
         Var alpha = ln.let("alpha", te.exp(mx.get(m0).minus(mNew)));

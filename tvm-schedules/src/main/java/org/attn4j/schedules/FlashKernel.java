@@ -105,8 +105,7 @@ abstract class FlashKernel {
     if (rot == null) {
       return q.get(bb, hh, row, c).cast(DType.FLOAT32);
     }
-    Var phi = ln.let("q_angle", rot.elementAngle(te, rot.queryPosition(te, bb, row, n, m), c));
-    Expr[] sc = te.sinCos(phi);
+    Expr[] sc = sinCos("q_angle", rot.elementAngle(te, rot.queryPosition(te, bb, row, n, m), c));
     return rot.rotate(te, x -> q.get(bb, hh, row, x), c, sc[0], sc[1]);
   }
 
@@ -116,9 +115,16 @@ abstract class FlashKernel {
     if (rot == null) {
       return k.get(bb, kh, key, c).cast(DType.FLOAT32);
     }
-    Var phi = ln.let("k_angle", rot.elementAngle(te, rot.keyPosition(te, bb, key), c));
-    Expr[] sc = te.sinCos(phi);
+    Expr[] sc = sinCos("k_angle", rot.elementAngle(te, rot.keyPosition(te, bb, key), c));
     return rot.rotate(te, x -> k.get(bb, kh, key, x), c, sc[0], sc[1]);
+  }
+
+  /**
+   * {@code [sin φ, cos φ]} for the rotary prologue: by default the angle is let-bound (as {@code name}) in the
+   * current body and goes through the vectorisable {@link Te#sinCos}.
+   */
+  Expr[] sinCos(String name, Expr phi) {
+    return te.sinCos(ln.let(name, phi));
   }
 
   /**
