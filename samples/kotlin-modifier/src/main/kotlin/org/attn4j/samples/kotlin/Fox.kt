@@ -27,7 +27,10 @@ import org.attn4j.te.DType
  * Forgetting attention (FoX, Lin et al. 2025), written as a user would with the public Modifier/Slots API: the
  * modifier captures the cumulative log forget gates `forget_cumsum [b, h, m]` (float32, a kernel input after
  * q, k, v) and adds `F_i - F_j` to the scaled logit, in fp32, with the causal mode masking `j > i` (so no select
- * is needed). The difference form keeps fp32 accurate: |F| grows with the length, `F_i - F_j` does not.
+ * is needed). The difference form keeps fp32 accurate: |F| grows with the length, `F_i - F_j` does not (its
+ * error is the rounding of the two float F values, about |F|·2^-24). `i` is the query's key-axis position
+ * (`row + m - n`), so queries are the last `n` of `m` tokens; keep `n <= m`, as the reference does
+ * (Modifiers.forgetting also clamps `i < 0` and adds a block-skipping promise; this one stays minimal).
  */
 fun foxModifier(): Modifier = Modifier.named("kotlin_fox", mapOf()) { ctx ->
   val f = ctx.capture("forget_cumsum", DType.FLOAT32, ctx.b, ctx.spec.heads, ctx.m)
@@ -107,6 +110,8 @@ fun foxSample() {
   println("  Modifiers.forgetting (ε = ${Modifiers.FORGET_EPSILON}, tile skipping) max |err| vs reference " +
       "${"%.2e".format(cmpLibrary.maxAbsError)}, within: ${cmpLibrary.isWithin(Tolerances.FP32)}; " +
       "max |Kotlin - library| ${"%.2e".format(diff)}")
+  val maxF = forget.maxOf { Math.abs(it) }
+  println("  (|F| reaches %.1f: rounding F to float moves a logit's F_i - F_j by up to about %.1e)".format(maxF, maxF * 5.96e-8))
   check(cmpMine.isWithin(Tolerances.FP32)) { "the Kotlin FoX kernel disagrees with the reference: $cmpMine" }
   check(cmpLibrary.isWithin(Tolerances.FP32)) { "Modifiers.forgetting disagrees with the reference: $cmpLibrary" }
 }
