@@ -19,11 +19,20 @@ import org.attn4j.runtime.Dims
 import org.attn4j.te.DType
 
 /**
+ * Two modifiers written in Kotlin with attn4j's DSL, each JIT-compiled and checked against the plain-Java
+ * reference: a custom score_mod ([distancePenaltySample]) and forgetting attention, FoX ([foxSample], Fox.kt).
+ */
+fun main() {
+  distancePenaltySample()
+  foxSample()
+}
+
+/**
  * A custom score_mod in the DSL, FlexAttention-style: a linear distance penalty (ALiBi-like, one slope for all
  * heads) followed by a soft-cap, s' = c·tanh((s − slope·(i − j)) / c), on causal attention. Kotlin's operators
  * map onto the DSL's methods (minus, times, div), so the modifier reads like the formula.
  */
-fun main() {
+fun distancePenaltySample() {
   val slope = 0.05
   val cap = 10.0
   val penalty = Modifier.named("distance_penalty", mapOf("slope" to slope, "cap" to cap)) { _ ->
