@@ -202,6 +202,7 @@ public enum BenchVariant {
   /**
    * A composition whose only part is an additive bias {@code [biasBatch, biasHeads, n, m]}: the score term's
    * value at {@code s = 0} (it must be additive), {@code -inf} where the mask or the causal mask hides the key.
+   * Query row {@code r} is at position {@code i = r + m - n} on the key axis (right-aligned), as in the oracle.
    */
   static Composition biasComposition(String id, Shape s, @Nullable ScoreMod mod, @Nullable MaskMod mask, int biasBatch,
       int biasHeads) {
@@ -211,10 +212,11 @@ public enum BenchVariant {
     for (int bi = 0; bi < biasBatch; bi++) {
       for (int hh = 0; hh < biasHeads; hh++) {
         int base = (bi * biasHeads + hh) * n * m;
-        for (int i = 0; i < n; i++) {
+        for (int row = 0; row < n; row++) {
+          int i = row + (m - n); // the query's position on the key axis, as the oracle passes it to the mods
           for (int j = 0; j < m; j++) {
-            boolean visible = (!s.causal() || j <= i + (m - n)) && (mask == null || mask.isVisible(bi, hh, i, j));
-            bias[base + i * m + j] = !visible ? Float.NEGATIVE_INFINITY
+            boolean visible = (!s.causal() || j <= i) && (mask == null || mask.isVisible(bi, hh, i, j));
+            bias[base + row * m + j] = !visible ? Float.NEGATIVE_INFINITY
                 : mod == null ? 0f : (float) mod.apply(0, bi, hh, i, j);
           }
         }
