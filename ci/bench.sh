@@ -5,14 +5,21 @@
 #
 #   ci/bench.sh                                   # reference shapes 1x8x1024x1024x64 and its causal twin
 #   ci/bench.sh --shapes 1x8x2048x64c --rounds 9  # any BenchMain option (see BenchMain --help)
+#   ci/bench.sh --variants core,alibi,rotary,rotary-cross,fox,fox-decay,value-residual,softcap,window  # or "all"
+#       # each variant: attn4j's fused kernel vs each peer's composition (float bias, rotary around the call, ...),
+#       # all interleaved in one process; report.md/html gain a per-variant table, variants.csv and variants-*.svg
 #
 # Environment: BENCH_THREADS (default "1 2"), STARTUP_REPEATS (default 5), BENCH_OUT (default
-# target/bench-report). Run it on a quiet machine. Exit status: non-zero if an implementation failed its check
+# target/bench-report), BENCH_VARIANTS (default: none given, i.e. the core only; same as --variants). Run it on a quiet machine. Exit status: non-zero if an implementation failed its check
 # against the oracle (results and report are still written).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${BENCH_OUT:-target/bench-report}
 threads=${BENCH_THREADS:-1 2}
+variant_args=()
+if [ -n "${BENCH_VARIANTS:-}" ]; then
+  variant_args=(--variants "$BENCH_VARIANTS")
+fi
 repeats=${STARTUP_REPEATS:-5}
 
 mvn -B -q -Djavacpp.platform=linux-x86_64 -pl modules/bench -am package -DskipTests \
@@ -29,7 +36,7 @@ status=0
 for t in $threads; do
   echo "== BenchMain, $t thread(s)"
   TVM_NUM_THREADS=$t OMP_NUM_THREADS=$t "${jvm[@]}" org.attn4j.bench.BenchMain --threads "$t" \
-    --out "$out/run-${t}t" "$@" || status=$?
+    --out "$out/run-${t}t" ${variant_args[@]+"${variant_args[@]}"} "$@" || status=$?
   runs+=("$out/run-${t}t")
 done
 

@@ -12,6 +12,7 @@ import org.apache.arrow.memory.BoundsChecking;
 import org.attn4j.bench.Results.Check;
 import org.attn4j.bench.Results.Status;
 import org.attn4j.bench.peers.AttentionPeer;
+import org.attn4j.reference.AttentionOracle;
 import org.attn4j.reference.Causal;
 import org.attn4j.reference.Comparison;
 import org.attn4j.reference.CoreAttentionOracle;
@@ -125,20 +126,43 @@ public final class BenchMain {
     float[] q = TestData.uniform(1, s.qSize(), -1, 1);
     float[] k = TestData.uniform(2, s.kvSize(), -1, 1);
     float[] v = TestData.uniform(3, s.kvSize(), -1, 1);
-    float[] expected = CoreAttentionOracle.run(CoreAttentionOracle.Options.builder()
-        .shape(s.b(), s.h(), s.h(), s.n(), s.m(), s.d()).causal(s.causal() ? Causal.BOTTOM_RIGHT : Causal.NONE)
-        .build(), q, k, v);
-    log.printf(Locale.ROOT, "%nshape %s (b h n m d%s), %.3f GFLOP per call%n", s, s.causal() ? ", causal" : "",
-        s.flops() / 1e9);
+    log.printf(Locale.ROOT, "%nshape %s (b h n m d%s), %.3f GFLOP per call (the core's count)%n", s,
+        s.causal() ? ", causal" : "", s.flops() / 1e9);
     List<AttentionPeer> peers = new ArrayList<>();
-    List<String> ids = new ArrayList<>();
+    List<String[]> ids = new ArrayList<>(); // {variant, impl}
     try {
-      for (Impl impl : o.impls()) {
-        Path work = o.out().resolve("work");
-        AttentionPeer p = check(impl.getId(), () -> impl.create(s, t, work), s, t, q, k, v, expected, r, log);
-        if (p != null) {
-          peers.add(p);
-          ids.add(impl.getId());
+      for (BenchVariant bv : o.variants()) {
+        String variant = bv.getId();
+        BenchVariant.Case c;
+        float[] expected;
+        try {
+          c = bv.setup(s);
+        } catch (IllegalArgumentException e) {
+          for (Impl impl : o.impls()) {
+            record(r, t, s, variant, impl.getId(), impl.getId(), Status.UNSUPPORTED, Double.NaN, Double.NaN,
+                Double.NaN, message(e), log);
+          }
+          continue;
+        }
+        long t0 = System.nanoTime();
+        if (bv == BenchVariant.CORE) {
+          expected = CoreAttentionOracle.run(CoreAttentionOracle.Options.builder()
+              .shape(s.b(), s.h(), s.h(), s.n(), s.m(), s.d()).causal(s.causal() ? Causal.BOTTOM_RIGHT : Causal.NONE)
+              .build(), q, k, v);
+        } else {
+          expected = AttentionOracle.run(c.oracle(), q, k, v);
+        }
+        log.printf(Locale.ROOT, " variant %s%s: oracle in %.1f s%n", variant,
+            c.note().isEmpty() ? "" : " (" + c.note() + ")", (System.nanoTime() - t0) / 1e9);
+        for (Impl impl : o.impls()) {
+          Path work = o.out().resolve("work");
+          BenchVariant.Case cc = c;
+          AttentionPeer p = check(variant, impl.getId(), () -> impl.create(s, cc, t, work), s, t, q, k, v, expected,
+              r, log);
+          if (p != null) {
+            peers.add(p);
+            ids.add(new String[] {variant, impl.getId()});
+          }
         }
       }
       time(o, s, peers, ids, r);
@@ -146,8 +170,9 @@ public final class BenchMain {
       peers.forEach(AttentionPeer::close);
     }
     ReportWriter.summarize(r).stream().filter(x -> x.threads() == t && x.shape().equals(s.toString()))
-        .forEach(x -> log.printf(Locale.ROOT, "  %-12s best %9.3f ms  median %9.3f ms  %7.1f GFLOP/s (median)%n",
-            x.impl(), x.bestMs(), x.medianMs(), x.gflopsMedian()));
+        .forEach(x -> log.printf(Locale.ROOT, "  %-15s %-12s best %9.3f ms  median %9.3f ms  %7.1f GFLOP/s (median)"
+            + "  x%.2f of attn4j core%n", x.variant(), x.impl(), x.bestMs(), x.medianMs(), x.gflopsMedian(),
+            x.vsAttn4jCore()));
   }
 
   /**
@@ -156,12 +181,19 @@ public final class BenchMain {
    */
   static @org.jspecify.annotations.Nullable AttentionPeer check(String id, Supplier<AttentionPeer> create, Shape s,
       int t, float[] q, float[] k, float[] v, float[] expected, Results r, PrintStream log) {
+    return check("core", id, create, s, t, q, k, v, expected, r, log);
+  }
+
+  /** As {@link #check(String, Supplier, Shape, int, float[], float[], float[], float[], Results, PrintStream)} for a variant. */
+  static @org.jspecify.annotations.Nullable AttentionPeer check(String variant, String id,
+      Supplier<AttentionPeer> create, Shape s, int t, float[] q, float[] k, float[] v, float[] expected, Results r,
+      PrintStream log) {
     long t0 = System.nanoTime();
     AttentionPeer p;
     try {
       p = create.get();
     } catch (RuntimeException | LinkageError e) {
-      record(r, t, s, id, id, e instanceof IllegalArgumentException ? Status.UNSUPPORTED : Status.UNAVAILABLE, Double.NaN, Double.NaN, Double.NaN, message(e), log);
+      record(r, t, s, variant, id, id, e instanceof IllegalArgumentException ? Status.UNSUPPORTED : Status.UNAVAILABLE, Double.NaN, Double.NaN, Double.NaN, message(e), log);
       return null;
     }
     double loadMs = (System.nanoTime() - t0) / 1e6;
@@ -172,22 +204,22 @@ public final class BenchMain {
       Comparison c = Tolerances.compare(out, expected);
       double bound = Tolerances.FP32.bound(c.getMaxAbsExpected());
       Status st = c.isWithin(Tolerances.FP32) ? Status.OK : Status.FAILED;
-      record(r, t, s, id, p.name(), st, c.getMaxAbsError(), bound, loadMs, p.getNote(), log);
+      record(r, t, s, variant, id, p.name(), st, c.getMaxAbsError(), bound, loadMs, p.getNote(), log);
       if (st == Status.OK) {
         return p;
       }
     } catch (RuntimeException e) {
-      record(r, t, s, id, p.name(), Status.FAILED, Double.NaN, Double.NaN, loadMs, message(e), log);
+      record(r, t, s, variant, id, p.name(), Status.FAILED, Double.NaN, Double.NaN, loadMs, message(e), log);
     }
     p.close();
     return null;
   }
 
-  private static void record(Results r, int t, Shape s, String id, String name, Status st, double err, double bound,
-      double loadMs, String note, PrintStream log) {
-    r.checks.add(new Check(t, s.toString(), id, name, st, err, bound, loadMs, note));
-    log.printf(Locale.ROOT, "  check %-12s %-11s max|err| %.2e (bound %.2e), load %.0f ms  %s%n", id, st,
-        err, bound, loadMs, note);
+  private static void record(Results r, int t, Shape s, String variant, String id, String name, Status st,
+      double err, double bound, double loadMs, String note, PrintStream log) {
+    r.checks.add(new Check(t, s.toString(), id, name, st, err, bound, loadMs, note, variant));
+    log.printf(Locale.ROOT, "  check %-15s %-12s %-11s max|err| %.2e (bound %.2e), load %.0f ms  %s%n", variant, id,
+        st, err, bound, loadMs, note);
   }
 
   private static String message(Throwable e) {
@@ -200,7 +232,7 @@ public final class BenchMain {
   }
 
   /** Warm-up, calibration of calls per round, then the interleaved rounds. */
-  private static void time(BenchOptions o, Shape s, List<AttentionPeer> peers, List<String> ids, Results r) {
+  private static void time(BenchOptions o, Shape s, List<AttentionPeer> peers, List<String[]> ids, Results r) {
     int[] calls = new int[peers.size()];
     for (int p = 0; p < peers.size(); p++) {
       long t0 = System.nanoTime();
@@ -217,8 +249,8 @@ public final class BenchMain {
         for (int c = 0; c < calls[p]; c++) {
           long t0 = System.nanoTime();
           peer.compute();
-          r.samples.add(new Results.Sample(o.threads(), s.toString(), ids.get(p), round,
-              (System.nanoTime() - t0) / 1e6));
+          r.samples.add(new Results.Sample(o.threads(), s.toString(), ids.get(p)[1], round,
+              (System.nanoTime() - t0) / 1e6, ids.get(p)[0]));
         }
       }
     }

@@ -16,15 +16,26 @@ import java.util.List;
  * @param impls the implementations, in order
  * @param out the output directory
  * @param requireAll whether an implementation that cannot be loaded fails the run (otherwise it is reported)
+ * @param variants the attention variants timed on every shape, in order; the core is always added first if
+ *     missing, since every variant's time is reported as a ratio to it
  */
 public record BenchOptions(List<Shape> shapes, int threads, int rounds, int warmup, double roundMillis,
-    List<Impl> impls, Path out, boolean requireAll) {
+    List<Impl> impls, Path out, boolean requireAll, List<BenchVariant> variants) {
+
+  /** The options without a variant axis: the core only. */
+  public BenchOptions(List<Shape> shapes, int threads, int rounds, int warmup, double roundMillis, List<Impl> impls,
+      Path out, boolean requireAll) {
+    this(shapes, threads, rounds, warmup, roundMillis, impls, out, requireAll, List.of(BenchVariant.CORE));
+  }
 
   /** Usage text. */
   public static final String USAGE = """
       usage: BenchMain [--shapes 1x8x1024x1024x64,1x8x1024x1024x64c] [--threads 1] [--rounds 5] [--warmup 3]
                        [--round-ms 200] [--impls attn4j,onnxruntime,pytorch,openblas,naive] [--out target/bench]
-                       [--require-all]
+                       [--require-all] [--variants core,alibi,rotary,rotary-cross,fox,fox-decay,value-residual,
+                                             softcap,window | all]
+        variants: attn4j runs each as one fused kernel (cpu-flash); onnxruntime and pytorch run a composition
+        (float bias, rotary applied around the call, ...); openblas and naive the core only
         shapes: BxHxNxMxD or BxHxNxD, suffix c = causal (right-aligned); threads: this process's count
         (set TVM_NUM_THREADS to the same value: TVM reads it once per process)""";
 
@@ -32,6 +43,12 @@ public record BenchOptions(List<Shape> shapes, int threads, int rounds, int warm
   public BenchOptions {
     shapes = List.copyOf(shapes);
     impls = List.copyOf(impls);
+    if (!variants.contains(BenchVariant.CORE)) {
+      List<BenchVariant> withCore = new ArrayList<>(List.of(BenchVariant.CORE));
+      withCore.addAll(variants);
+      variants = withCore;
+    }
+    variants = List.copyOf(new java.util.LinkedHashSet<>(variants));
     if (shapes.isEmpty() || impls.isEmpty()) {
       throw new IllegalArgumentException("expected at least one shape and one implementation");
     }
@@ -55,6 +72,7 @@ public record BenchOptions(List<Shape> shapes, int threads, int rounds, int warm
     double roundMillis = 200;
     Path out = Path.of("target", "bench");
     boolean requireAll = false;
+    String variants = "core";
     try {
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -74,6 +92,7 @@ public record BenchOptions(List<Shape> shapes, int threads, int rounds, int warm
           case "--round-ms" -> roundMillis = Double.parseDouble(v);
           case "--impls", "--peers" -> impls = v;
           case "--out" -> out = Path.of(v);
+          case "--variants" -> variants = v;
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       }
@@ -85,7 +104,16 @@ public record BenchOptions(List<Shape> shapes, int threads, int rounds, int warm
       for (String s : impls.split(",")) {
         implList.add(Impl.parse(s));
       }
-      return new BenchOptions(shapeList, threads, rounds, warmup, roundMillis, implList, out, requireAll);
+      List<BenchVariant> variantList = new ArrayList<>();
+      for (String s : variants.split(",")) {
+        if (s.trim().equalsIgnoreCase("all")) {
+          variantList.addAll(List.of(BenchVariant.values()));
+        } else {
+          variantList.add(BenchVariant.parse(s));
+        }
+      }
+      return new BenchOptions(shapeList, threads, rounds, warmup, roundMillis, implList, out, requireAll,
+          variantList);
     } catch (IllegalArgumentException e) { // NumberFormatException included
       throw new IllegalArgumentException(e.getMessage() + "\n" + USAGE, e);
     }

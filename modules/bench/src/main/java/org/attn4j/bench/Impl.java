@@ -55,6 +55,30 @@ public enum Impl {
    * @param work a directory for files the peer writes (artifacts, models)
    */
   public AttentionPeer create(Shape s, int threads, Path work) {
+    return create(s, null, threads, work);
+  }
+
+  /**
+   * Creates the peer for one variant on one shape (null: the core). Caller must close.
+   *
+   * @param c the variant's case ({@link BenchVariant#setup}), or null for the core
+   * @param work a directory for files the peer writes (artifacts, models)
+   * @throws IllegalArgumentException if the peer has no composition for the variant (reported as UNSUPPORTED)
+   */
+  public AttentionPeer create(Shape s, BenchVariant.@org.jspecify.annotations.Nullable Case c, int threads,
+      Path work) {
+    if (c != null && c.variant() != BenchVariant.CORE) {
+      return switch (this) {
+        case ATTN4J -> new Attn4jPeer(s.b(), s.h(), s.n(), s.m(), s.d(), c.attn4j(), c.captures(),
+            work.resolve("artifacts"));
+        case ONNXRUNTIME -> new OnnxRuntimeAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads,
+            c.composition());
+        case PYTORCH -> new TorchSdpaAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads,
+            work.resolve("torchscript"), c.composition());
+        case OPENBLAS, NAIVE -> throw new IllegalArgumentException(id + ": no composition for variant "
+            + c.variant().getId() + " (the core only)");
+      };
+    }
     return switch (this) {
       case ATTN4J -> new Attn4jPeer(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), work.resolve("artifacts"));
       case ONNXRUNTIME -> new OnnxRuntimeAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads);

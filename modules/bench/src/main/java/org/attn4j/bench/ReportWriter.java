@@ -32,11 +32,16 @@ public final class ReportWriter {
    * One implementation's numbers for one group.
    *
    * @param pctPeakMedian percent of {@code peakGflops} at the median time ({@code NaN} if no peak was measured)
-   * @param vsAttn4j this median over attn4j's median in the same group ({@code NaN} if attn4j did not run)
+   * @param vsAttn4j this median over attn4j's median in the same group (same variant; {@code NaN} if attn4j did
+   *     not run)
+   * @param variant the attention variant ({@code "core"} without a variant axis); GFLOP/s use the core's FLOP
+   *     count whatever the variant
+   * @param vsAttn4jCore this median over attn4j's core median on the same shape, same process
    */
   public record Summary(int threads, String shape, String impl, String name, Status status, int samples,
       double bestMs, double medianMs, double gflopsBest, double gflopsMedian, double peakGflops,
-      double pctPeakMedian, double vsAttn4j, double maxAbsError, double loadMs, String note) {}
+      double pctPeakMedian, double vsAttn4j, double maxAbsError, double loadMs, String note, String variant,
+      double vsAttn4jCore) {}
 
   private static final Map<String, String> COLORS = Map.of("attn4j", "#e8590c", "onnxruntime", "#1c7ed6",
       "pytorch", "#ae3ec9", "openblas", "#2f9e44", "naive", "#868e96");
@@ -48,26 +53,27 @@ public final class ReportWriter {
   public static List<Summary> summarize(Results r) {
     Map<String, double[]> times = new LinkedHashMap<>();
     Map<String, List<Double>> lists = r.samples.stream().collect(Collectors.groupingBy(
-        s -> key(s.threads(), s.shape(), s.impl()), LinkedHashMap::new,
+        s -> key(s.threads(), s.shape(), s.variant(), s.impl()), LinkedHashMap::new,
         Collectors.mapping(Results.Sample::ms, Collectors.toList())));
     lists.forEach((k, v) -> times.put(k, v.stream().mapToDouble(Double::doubleValue).sorted().toArray()));
     List<Summary> out = new ArrayList<>();
     for (Check c : r.checks) {
-      double[] ms = times.getOrDefault(key(c.threads(), c.shape(), c.impl()), new double[0]);
-      double[] attn = times.getOrDefault(key(c.threads(), c.shape(), "attn4j"), new double[0]);
+      double[] ms = times.getOrDefault(key(c.threads(), c.shape(), c.variant(), c.impl()), new double[0]);
+      double[] attn = times.getOrDefault(key(c.threads(), c.shape(), c.variant(), "attn4j"), new double[0]);
+      double[] core = times.getOrDefault(key(c.threads(), c.shape(), "core", "attn4j"), new double[0]);
       double flops = Shape.parse(c.shape()).flops();
       double best = ms.length == 0 ? Double.NaN : ms[0];
       double median = median(ms);
       double peak = peak(r, c.threads());
       out.add(new Summary(c.threads(), c.shape(), c.impl(), c.name(), c.status(), ms.length, best, median,
           flops / best / 1e6, flops / median / 1e6, peak, 100 * flops / median / 1e6 / peak,
-          median / median(attn), c.maxAbsError(), c.loadMs(), c.note()));
+          median / median(attn), c.maxAbsError(), c.loadMs(), c.note(), c.variant(), median / median(core)));
     }
     return out;
   }
 
-  private static String key(int threads, String shape, String impl) {
-    return threads + "|" + shape + "|" + impl;
+  private static String key(int threads, String shape, String variant, String impl) {
+    return threads + "|" + shape + "|" + variant + "|" + impl;
   }
 
   static double median(double[] sorted) {
@@ -85,11 +91,32 @@ public final class ReportWriter {
   public static void write(Results r, Path dir) throws IOException {
     Files.createDirectories(dir);
     List<Summary> sums = summarize(r);
-    Results.Csv.write(dir.resolve("summary.csv"), "threads,shape,impl,name,status,samples,best_ms,median_ms,"
-        + "gflops_best,gflops_median,fma_peak_gflops,pct_peak_median,median_vs_attn4j,max_abs_error,load_ms,note",
-        sums, s -> List.of(s.threads, s.shape, s.impl, s.name, s.status, s.samples, s.bestMs, s.medianMs,
-            s.gflopsBest, s.gflopsMedian, s.peakGflops, s.pctPeakMedian, s.vsAttn4j, s.maxAbsError, s.loadMs,
-            s.note));
+    Results.Csv.write(dir.resolve("summary.csv"), "threads,shape,variant,impl,name,status,samples,best_ms,median_ms,"
+        + "gflops_best,gflops_median,fma_peak_gflops,pct_peak_median,median_vs_attn4j,median_vs_attn4j_core,"
+        + "max_abs_error,load_ms,note",
+        sums, s -> List.of(s.threads, s.shape, s.variant, s.impl, s.name, s.status, s.samples, s.bestMs, s.medianMs,
+            s.gflopsBest, s.gflopsMedian, s.peakGflops, s.pctPeakMedian, s.vsAttn4j, s.vsAttn4jCore, s.maxAbsError,
+            s.loadMs, s.note));
+    boolean variantAxis = sums.stream().anyMatch(x -> !x.variant.equals("core"));
+    List<Table> variantTables = variantAxis ? variantTables(sums) : List.of();
+    List<String> variantCharts = new ArrayList<>();
+    if (variantAxis) {
+      Results.Csv.write(dir.resolve("variants.csv"), "threads,shape,variant,impl,status,samples,best_ms,median_ms,"
+          + "gflops_median,median_vs_attn4j_same_variant,median_vs_attn4j_core,max_abs_error,note",
+          sums, s -> List.of(s.threads, s.shape, s.variant, s.impl, s.status, s.samples, s.bestMs, s.medianMs,
+              s.gflopsMedian, s.vsAttn4j, s.vsAttn4jCore, s.maxAbsError, s.name + "; " + s.note));
+      Map<String, List<Summary>> byShape = sums.stream().collect(Collectors.groupingBy(
+          x -> x.shape + ", " + x.threads + (x.threads == 1 ? " thread" : " threads"), LinkedHashMap::new,
+          Collectors.toList()));
+      int i = 0;
+      for (Map.Entry<String, List<Summary>> e : byShape.entrySet()) {
+        String svg = chart(e.getValue(), "Median time per variant, " + e.getKey(),
+            "lower is better; same process, interleaved", "ms", Summary::medianMs, false,
+            x -> x.variant + ", " + x.shape);
+        Files.writeString(dir.resolve("variants-" + i++ + ".svg"), svg);
+        variantCharts.add(svg);
+      }
+    }
     List<Table> tables = tables(r, sums);
     String gflops = chart(sums, "GFLOP/s at the median time",
         "higher is better; dashed: FP32 FMA peak measured by the same process", "GFLOP/s", Summary::gflopsMedian,
@@ -100,6 +127,9 @@ public final class ReportWriter {
     Files.writeString(dir.resolve("peak.svg"), pct);
     StringBuilder md = new StringBuilder("# attn4j bench report\n\n").append(PREAMBLE).append("\n\n")
         .append("![GFLOP/s](gflops.svg)\n\n![% of peak](peak.svg)\n\n");
+    for (int i = 0; i < variantCharts.size(); i++) {
+      md.append("![variants](variants-").append(i).append(".svg)\n\n");
+    }
     StringBuilder html = new StringBuilder("""
         <!DOCTYPE html>
         <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><meta charset="utf-8"/>
@@ -117,6 +147,12 @@ public final class ReportWriter {
         <h1>attn4j bench report</h1>
         """).append("<p class=\"lead\">").append(esc(PREAMBLE)).append("</p>\n<figure>").append(gflops)
         .append("</figure>\n<figure>").append(pct).append("</figure>\n");
+    for (String svg : variantCharts) {
+      html.append("<figure>").append(svg).append("</figure>\n");
+    }
+    List<Table> all = new ArrayList<>(variantTables);
+    all.addAll(tables);
+    tables = all;
     String section = "";
     for (Table t : tables) {
       if (!t.section.equals(section)) {
@@ -235,6 +271,70 @@ public final class ReportWriter {
     return tables;
   }
 
+  /**
+   * Per (shape, threads): one row per variant with attn4j's median, its ratio to attn4j's core, GFLOP/s (the
+   * core's FLOP count), and each peer's composition: median, ratio to attn4j's same variant, and the best peer.
+   */
+  static List<Table> variantTables(List<Summary> sums) {
+    List<Table> out = new ArrayList<>();
+    Map<String, List<Summary>> byShape = sums.stream().collect(Collectors.groupingBy(
+        x -> x.shape + ", " + x.threads + (x.threads == 1 ? " thread" : " threads"), LinkedHashMap::new,
+        Collectors.toList()));
+    byShape.forEach((g, rows) -> {
+      List<String> peers = rows.stream().map(Summary::impl).filter(i -> !i.equals("attn4j")).distinct()
+          .filter(i -> rows.stream().anyMatch(x -> x.impl.equals(i) && !x.variant.equals("core")
+              && x.samples > 0)).toList();
+      List<String> header = new ArrayList<>(List.of("variant", "attn4j max |err|", "attn4j median ms",
+          "× attn4j core", "attn4j GFLOP/s"));
+      for (String p : peers) {
+        header.add(p + " median ms");
+        header.add(p + " / attn4j");
+      }
+      header.add("best peer");
+      header.add("best peer / attn4j");
+      List<List<String>> body = new ArrayList<>();
+      Map<String, List<Summary>> byVariant = rows.stream().collect(Collectors.groupingBy(Summary::variant,
+          LinkedHashMap::new, Collectors.toList()));
+      byVariant.forEach((variant, vs) -> {
+        Summary a = vs.stream().filter(x -> x.impl.equals("attn4j")).findFirst().orElse(null);
+        List<String> row = new ArrayList<>(List.of(variant,
+            a == null ? "–" : a.status == Status.OK ? f("%.1e", a.maxAbsError) : a.status.name(),
+            a == null ? "–" : f("%.3f", a.medianMs), a == null ? "–" : f("%.2f", a.vsAttn4jCore),
+            a == null ? "–" : f("%.1f", a.gflopsMedian)));
+        Summary best = null;
+        for (String p : peers) {
+          Summary x = vs.stream().filter(y -> y.impl.equals(p)).findFirst().orElse(null);
+          if (x == null || x.samples == 0) {
+            row.add(x == null ? "–" : x.status == Status.UNSUPPORTED ? "no composition" : x.status.name());
+            row.add("–");
+          } else {
+            row.add(f("%.3f", x.medianMs));
+            row.add(f("%.2f", x.vsAttn4j));
+            if (best == null || x.medianMs < best.medianMs) {
+              best = x;
+            }
+          }
+        }
+        row.add(best == null ? "–" : best.impl);
+        row.add(best == null ? "–" : f("%.2f", best.vsAttn4j));
+        body.add(row);
+      });
+      out.add(new Table("Variants: attn4j's fused kernel against each peer's composition", g
+          + " (medians; ratios within this process; GFLOP/s at the core's FLOP count)", header, body,
+          blank(body.size())));
+      List<List<String>> notes = new ArrayList<>();
+      rows.stream().filter(x -> !x.variant.equals("core") && peers.contains(x.impl))
+          .forEach(x -> notes.add(List.of(x.variant, x.impl, x.status.name(), x.name + (x.note.isEmpty() ? ""
+              : "; " + x.note))));
+      if (!notes.isEmpty()) {
+        out.add(new Table("Variants: attn4j's fused kernel against each peer's composition", g
+            + ": what each peer composition contains and what was precomputed outside the timing",
+            List.of("variant", "peer", "status", "note"), notes, blank(notes.size())));
+      }
+    });
+    return out;
+  }
+
   private static List<String> blank(int n) {
     return java.util.Collections.nCopies(n, "");
   }
@@ -245,9 +345,13 @@ public final class ReportWriter {
 
   /** Groups by thread count then shape, labelled {@code "1x8x1024x1024x64, 1 thread(s)"}. */
   private static Map<String, List<Summary>> groups(List<Summary> sums) {
+    return groups(sums, s -> s.shape + (s.variant.equals("core") ? "" : " " + s.variant) + ", " + s.threads
+        + (s.threads == 1 ? " thread" : " threads"));
+  }
+
+  private static Map<String, List<Summary>> groups(List<Summary> sums, Function<Summary, String> label) {
     return sums.stream().sorted(Comparator.comparingInt(Summary::threads)).collect(Collectors.groupingBy(
-        s -> s.shape + ", " + s.threads + (s.threads == 1 ? " thread" : " threads"), LinkedHashMap::new,
-        Collectors.toList()));
+        label, LinkedHashMap::new, Collectors.toList()));
   }
 
   private static String f(String format, double v) {
@@ -265,7 +369,13 @@ public final class ReportWriter {
    */
   static String chart(List<Summary> sums, String title, String subtitle, String unit,
       Function<Summary, Double> value, boolean peakLine) {
-    Map<String, List<Summary>> groups = groups(sums);
+    return chart(sums, title, subtitle, unit, value, peakLine, null);
+  }
+
+  /** As above, the groups labelled by {@code label} ("first line, second line"; null: shape and threads). */
+  static String chart(List<Summary> sums, String title, String subtitle, String unit,
+      Function<Summary, Double> value, boolean peakLine, @org.jspecify.annotations.Nullable Function<Summary, String> label) {
+    Map<String, List<Summary>> groups = label == null ? groups(sums) : groups(sums, label);
     Set<String> impls = new LinkedHashSet<>();
     sums.forEach(s -> impls.add(s.impl));
     int bar = 26;
@@ -333,11 +443,11 @@ public final class ReportWriter {
             + "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" fill=\"#c92a2a\">peak %s</text>%n", gx, gx + impls.size()
             * bar, y, y, gx, y - 3, trim(peak)));
       }
-      String[] label = g.getKey().split(", ");
+      String[] lines = (g.getKey() + ", ").split(", ", -1);
       int cx = gx + impls.size() * bar / 2;
       sb.append(f2("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#212529\">%s</text>"
           + "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#868e96\">%s</text>%n", cx, top + plotH + 18,
-          esc(label[0]), cx, top + plotH + 33, esc(label[1])));
+          esc(lines[0]), cx, top + plotH + 33, esc(lines[1])));
       gx += groupW;
     }
     return sb.append("</svg>\n").toString();

@@ -31,12 +31,23 @@ public final class Results {
     UNAVAILABLE
   }
 
-  /** One timed call. */
-  public record Sample(int threads, String shape, String impl, int round, double ms) {}
+  /** One timed call, of one attention variant ({@code "core"} unless a variant axis was given). */
+  public record Sample(int threads, String shape, String impl, int round, double ms, String variant) {
+    /** A sample of the core. */
+    public Sample(int threads, String shape, String impl, int round, double ms) {
+      this(threads, shape, impl, round, ms, "core");
+    }
+  }
 
-  /** One implementation's check for one shape, and its load time (constructor, including builds). */
+  /** One implementation's check for one shape and variant, and its load time (constructor, including builds). */
   public record Check(int threads, String shape, String impl, String name, Status status, double maxAbsError,
-      double bound, double loadMs, String note) {}
+      double bound, double loadMs, String note, String variant) {
+    /** A check of the core. */
+    public Check(int threads, String shape, String impl, String name, Status status, double maxAbsError,
+        double bound, double loadMs, String note) {
+      this(threads, shape, impl, name, status, maxAbsError, bound, loadMs, note, "core");
+    }
+  }
 
   /** One machine-peak measurement made by the process running {@code runThreads} threads. */
   public record PeakRow(int runThreads, String probe, int threads, double gflops) {}
@@ -61,10 +72,11 @@ public final class Results {
   /** Writes the CSV files into {@code dir} (created if needed), replacing them. */
   public void save(Path dir) throws IOException {
     Files.createDirectories(dir);
-    Csv.write(dir.resolve("samples.csv"), "threads,shape,impl,round,ms", samples,
-        s -> List.of(s.threads, s.shape, s.impl, s.round, s.ms));
-    Csv.write(dir.resolve("checks.csv"), "threads,shape,impl,name,status,max_abs_error,bound,load_ms,note", checks,
-        c -> List.of(c.threads, c.shape, c.impl, c.name, c.status, c.maxAbsError, c.bound, c.loadMs, c.note));
+    Csv.write(dir.resolve("samples.csv"), "threads,shape,variant,impl,round,ms", samples,
+        s -> List.of(s.threads, s.shape, s.variant, s.impl, s.round, s.ms));
+    Csv.write(dir.resolve("checks.csv"), "threads,shape,variant,impl,name,status,max_abs_error,bound,load_ms,note",
+        checks, c -> List.of(c.threads, c.shape, c.variant, c.impl, c.name, c.status, c.maxAbsError, c.bound,
+            c.loadMs, c.note));
     Csv.write(dir.resolve("peaks.csv"), "run_threads,probe,threads,gflops", peaks,
         p -> List.of(p.runThreads, p.probe, p.threads, p.gflops));
     Csv.write(dir.resolve("env.csv"), "threads,key,value", env, e -> List.of(e.threads, e.key, e.value));
@@ -77,11 +89,13 @@ public final class Results {
   /** Adds the CSV files found in {@code dir} (those missing are skipped) to these results. */
   public Results load(Path dir) throws IOException {
     for (Map<String, String> r : Csv.read(dir.resolve("samples.csv"))) {
-      samples.add(new Sample(i(r, "threads"), r.get("shape"), r.get("impl"), i(r, "round"), d(r, "ms")));
+      samples.add(new Sample(i(r, "threads"), r.get("shape"), r.get("impl"), i(r, "round"), d(r, "ms"),
+          variant(r)));
     }
     for (Map<String, String> r : Csv.read(dir.resolve("checks.csv"))) {
       checks.add(new Check(i(r, "threads"), r.get("shape"), r.get("impl"), r.get("name"),
-          Status.valueOf(r.get("status")), d(r, "max_abs_error"), d(r, "bound"), d(r, "load_ms"), r.get("note")));
+          Status.valueOf(r.get("status")), d(r, "max_abs_error"), d(r, "bound"), d(r, "load_ms"), r.get("note"),
+          variant(r)));
     }
     for (Map<String, String> r : Csv.read(dir.resolve("peaks.csv"))) {
       peaks.add(new PeakRow(i(r, "run_threads"), r.get("probe"), i(r, "threads"), d(r, "gflops")));
@@ -94,6 +108,12 @@ public final class Results {
           (long) d(r, "vmhwm_kb")));
     }
     return this;
+  }
+
+  /** The row's variant; {@code "core"} in files written before the variant axis. */
+  private static String variant(Map<String, String> r) {
+    String v = r.get("variant");
+    return v == null || v.isEmpty() ? "core" : v;
   }
 
   private static int i(Map<String, String> r, String k) {

@@ -35,6 +35,16 @@ class BenchOptionsTest {
   }
 
   @Test
+  void variantsDefaultToTheCoreAndAlwaysStartWithIt() {
+    assertThat(BenchOptions.parse().variants()).containsExactly(BenchVariant.CORE);
+    assertThat(BenchOptions.parse("--variants", "rotary-cross, FOX,alibi,fox").variants())
+        .containsExactly(BenchVariant.CORE, BenchVariant.ROTARY_CROSS, BenchVariant.FOX, BenchVariant.ALIBI);
+    assertThat(BenchOptions.parse("--variants", "all").variants()).containsExactly(BenchVariant.values());
+    assertThatThrownBy(() -> BenchOptions.parse("--variants", "cope")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("variant: expected one of").hasMessageContaining("usage:");
+  }
+
+  @Test
   void rejectsBadOptionsWithTheUsage() {
     assertThatThrownBy(() -> BenchOptions.parse("--bogus", "1")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown option --bogus").hasMessageContaining("usage:");

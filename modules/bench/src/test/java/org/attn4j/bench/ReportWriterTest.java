@@ -114,4 +114,38 @@ class ReportWriterTest {
     return f.newDocumentBuilder().parse(new ByteArrayInputStream(Files.readString(file)
         .getBytes(StandardCharsets.UTF_8)));
   }
+
+  /** A variant axis: ratios to attn4j's core and to the same variant, the per-variant table, variants.csv. */
+  @Test
+  void variantTableHasRatiosToTheCoreAndToEachPeersComposition(@TempDir Path dir) throws Exception {
+    Results r = new Results();
+    String shape = "1x8x1024x1024x64c";
+    r.checks.add(new Results.Check(1, shape, "attn4j", "a", Status.OK, 1e-7, 2e-5, 1, "", "core"));
+    r.checks.add(new Results.Check(1, shape, "pytorch", "p", Status.OK, 1e-7, 2e-5, 1, "", "core"));
+    r.checks.add(new Results.Check(1, shape, "attn4j", "a", Status.OK, 1e-7, 2e-5, 1, "", "fox"));
+    r.checks.add(new Results.Check(1, shape, "pytorch", "p", Status.OK, 1e-7, 2e-5, 1, "bias precomputed", "fox"));
+    r.checks.add(new Results.Check(1, shape, "onnxruntime", "o", Status.UNSUPPORTED, Double.NaN, Double.NaN,
+        Double.NaN, "no composition", "fox"));
+    for (int round = 0; round < 3; round++) {
+      r.samples.add(new Results.Sample(1, shape, "attn4j", round, 10.0, "core"));
+      r.samples.add(new Results.Sample(1, shape, "pytorch", round, 20.0, "core"));
+      r.samples.add(new Results.Sample(1, shape, "attn4j", round, 12.0, "fox"));
+      r.samples.add(new Results.Sample(1, shape, "pytorch", round, 48.0, "fox"));
+    }
+    List<ReportWriter.Summary> s = ReportWriter.summarize(r);
+    assertThat(s.get(2).vsAttn4jCore()).isCloseTo(1.2, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(s.get(3).vsAttn4j()).isEqualTo(4.0);
+    assertThat(s.get(3).vsAttn4jCore()).isEqualTo(4.8);
+    ReportWriter.write(r, dir);
+    String md = Files.readString(dir.resolve("report.md"));
+    assertThat(md).contains("## Variants", "| fox | 1.0e-07 | 12.000 | 1.20 |", "| 48.000 | 4.00 | pytorch | 4.00 |",
+        "bias precomputed");
+    assertThat(Files.readString(dir.resolve("variants.csv"))).startsWith("threads,shape,variant,impl");
+    assertThat(dir.resolve("variants-0.svg")).isNotEmptyFile();
+    // the CSV round trip keeps the variant
+    r.save(dir);
+    Results back = new Results().load(dir);
+    assertThat(back.samples.get(2).variant()).isEqualTo("fox");
+    assertThat(back.checks.get(4).variant()).isEqualTo("fox");
+  }
 }

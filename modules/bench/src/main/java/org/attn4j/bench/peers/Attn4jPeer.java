@@ -9,6 +9,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
+import org.attn4j.attention.Variant;
 import org.attn4j.build.ArtifactBuilder;
 import org.attn4j.build.ArtifactRequest;
 import org.attn4j.build.BuildTarget;
@@ -36,6 +37,8 @@ public final class Attn4jPeer extends NativePeer {
   private final Float4Vector k;
   private final Float4Vector v;
   private final Float4Vector out;
+  private final java.util.List<Float4Vector> captures = new java.util.ArrayList<>();
+  private final org.apache.arrow.vector.FieldVector[] args;
   private final Dims dims;
 
   /**
@@ -47,11 +50,23 @@ public final class Attn4jPeer extends NativePeer {
    * @throws UncheckedIOException if the artifact cannot be written or read
    */
   public Attn4jPeer(int b, int h, int n, int m, int d, boolean causal, Path artifacts) {
-    this.shape = new PeerShape(b, h, n, m, d, causal);
-    AttentionSpec spec = AttentionSpec.builder().heads(h).headDim(d)
-        .causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE).build();
+    this(b, h, n, m, d, Variant.of(AttentionSpec.builder().heads(h).headDim(d)
+        .causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE).build()), java.util.List.of(), artifacts);
+  }
+
+  /**
+   * As the core constructor, for any variant of the core whose spec has {@code h} heads, head dim {@code d}, no
+   * LSE output and no key lengths, with its captured inputs (float32, in capture order; copied once into Arrow
+   * vectors here, outside any timing).
+   *
+   * @param variant the variant (its spec's causal mode decides the causal flag)
+   * @param captureValues the captured inputs, in capture order
+   */
+  public Attn4jPeer(int b, int h, int n, int m, int d, Variant variant, java.util.List<float[]> captureValues,
+      Path artifacts) {
+    this.shape = new PeerShape(b, h, n, m, d, variant.getSpec().getCausal() != Causal.NONE);
     try {
-      this.built = ArtifactBuilder.build(ArtifactRequest.of(spec, BuildTarget.hostCpu()), artifacts,
+      this.built = ArtifactBuilder.build(ArtifactRequest.of(variant, BuildTarget.hostCpu()), artifacts,
           Progress.silent());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -62,12 +77,21 @@ public final class Attn4jPeer extends NativePeer {
       this.q = vector("q", b * h * n * d);
       this.k = vector("k", b * h * m * d);
       this.v = vector("v", b * h * m * d);
+      for (float[] c : captureValues) {
+        Float4Vector vec = vector("capture", c.length);
+        copy(c, vec.getDataBuffer());
+        captures.add(vec);
+      }
       this.out = vector("out", b * h * n * d);
     } catch (IOException | RuntimeException e) {
       close();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
     this.dims = Dims.of(b, n, m);
+    java.util.List<org.apache.arrow.vector.FieldVector> a = new java.util.ArrayList<>(java.util.List.of(q, k, v));
+    a.addAll(captures);
+    a.add(out);
+    this.args = a.toArray(org.apache.arrow.vector.FieldVector[]::new);
   }
 
   private Float4Vector vector(String name, int count) {
@@ -91,8 +115,9 @@ public final class Attn4jPeer extends NativePeer {
 
   @Override
   public String getNote() {
-    return String.format(java.util.Locale.ROOT, "artifact %s in %.1f s; schedule %s",
-        built.cacheHit() ? "from the attn4j cache" : "compiled", built.seconds(), built.manifest().schedule());
+    return String.format(java.util.Locale.ROOT, "artifact %s %s in %.1f s; schedule %s",
+        built.directory().getFileName(), built.cacheHit() ? "from the attn4j cache" : "compiled", built.seconds(),
+        built.manifest().schedule());
   }
 
   @Override
@@ -113,7 +138,7 @@ public final class Attn4jPeer extends NativePeer {
   @Override
   public void compute() {
     checkOpen();
-    kernel.run(dims, q, k, v, out);
+    kernel.run(dims, args);
   }
 
   @Override
@@ -129,7 +154,9 @@ public final class Attn4jPeer extends NativePeer {
   /** Closes the kernel, the vectors and their allocator. */
   @Override
   protected void release() {
-    for (AutoCloseable c : new AutoCloseable[] {q, k, v, out, kernel}) {
+    java.util.List<AutoCloseable> all = new java.util.ArrayList<>(java.util.Arrays.asList(q, k, v, out, kernel));
+    all.addAll(captures);
+    for (AutoCloseable c : all) {
       if (c != null) {
         try {
           c.close();

@@ -23,10 +23,13 @@ final class OnnxAttentionModel {
   static final String V = "V";
   static final String Y = "Y";
   static final String MASK = "causal_mask";
+  static final String BIAS = "B";
 
   private static final long IR_VERSION = 11;
   private static final int ELEM_FLOAT = 1; // TensorProto.DataType.FLOAT
   private static final int ATTR_INT = 2; // AttributeProto.AttributeType.INT
+  private static final int ATTR_FLOAT = 1; // AttributeProto.AttributeType.FLOAT
+  private static final int ATTR_F = 2;
 
   // ModelProto
   private static final int MODEL_IR_VERSION = 1;
@@ -78,7 +81,21 @@ final class OnnxAttentionModel {
    * the upper left.
    */
   static byte[] build(Op op, int b, int h, int n, int m, int d, boolean causal) {
-    boolean explicitMask = causal && m != n;
+    return build(op, b, h, n, m, d, causal, null, Double.NaN);
+  }
+
+  /**
+   * As {@link #build(Op, int, int, int, int, int, boolean)}, optionally with a graph input {@code B} of shape
+   * {@code biasShape} fed as the opset-23 {@code Attention}'s float {@code attn_mask} (additive; it must hold the
+   * causal mask, so {@code is_causal} is 0), and a {@code softcap} attribute (NaN: none). Bias and soft-cap need
+   * {@link Op#ATTENTION_23}.
+   */
+  static byte[] build(Op op, int b, int h, int n, int m, int d, boolean causal, long @org.jspecify.annotations.Nullable [] biasShape,
+      double softcap) {
+    if ((biasShape != null || !Double.isNaN(softcap)) && op != Op.ATTENTION_23) {
+      throw new IllegalArgumentException("a bias or a soft-cap needs the opset-23 Attention");
+    }
+    boolean explicitMask = causal && m != n && biasShape == null;
     long[] qShape;
     long[] kvShape;
     if (op == Op.ATTENTION_23) {
@@ -97,10 +114,17 @@ final class OnnxAttentionModel {
       }
       node.string(NODE_INPUT, MASK);
     }
+    if (biasShape != null) {
+      node.string(NODE_INPUT, BIAS);
+    }
     node.string(NODE_OUTPUT, Y).string(NODE_NAME, "attention");
     if (op == Op.ATTENTION_23) {
       node.string(NODE_OP_TYPE, "Attention");
-      node.message(NODE_ATTRIBUTE, intAttribute("is_causal", causal && !explicitMask ? 1 : 0));
+      node.message(NODE_ATTRIBUTE, intAttribute("is_causal", causal && !explicitMask && biasShape == null ? 1 : 0));
+      if (!Double.isNaN(softcap)) {
+        node.message(NODE_ATTRIBUTE, new ProtoWriter().string(ATTR_NAME, "softcap").float32(ATTR_F, (float) softcap)
+            .int64(ATTR_TYPE, ATTR_FLOAT));
+      }
     } else {
       node.string(NODE_OP_TYPE, "MultiHeadAttention").string(NODE_DOMAIN, "com.microsoft");
       node.message(NODE_ATTRIBUTE, intAttribute("num_heads", h));
@@ -113,8 +137,11 @@ final class OnnxAttentionModel {
     }
     graph.message(GRAPH_INPUT, valueInfo(Q, qShape))
         .message(GRAPH_INPUT, valueInfo(K, kvShape))
-        .message(GRAPH_INPUT, valueInfo(V, kvShape))
-        .message(GRAPH_OUTPUT, valueInfo(Y, qShape));
+        .message(GRAPH_INPUT, valueInfo(V, kvShape));
+    if (biasShape != null) {
+      graph.message(GRAPH_INPUT, valueInfo(BIAS, biasShape));
+    }
+    graph.message(GRAPH_OUTPUT, valueInfo(Y, qShape));
 
     ProtoWriter model = new ProtoWriter()
         .int64(MODEL_IR_VERSION, IR_VERSION)

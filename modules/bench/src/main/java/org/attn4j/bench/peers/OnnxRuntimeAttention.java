@@ -49,6 +49,9 @@ public final class OnnxRuntimeAttention extends NativePeer {
   private final OnnxTensor kTensor;
   private final OnnxTensor vTensor;
   private final OnnxTensor yTensor;
+  private final Composition composition;
+  private final @Nullable FloatBuffer biasBuf;
+  private final @Nullable OnnxTensor biasTensor;
   private final Map<String, OnnxTensor> inputs;
   private final Map<String, OnnxTensor> pinnedOutputs;
 
@@ -67,7 +70,22 @@ public final class OnnxRuntimeAttention extends NativePeer {
    * @throws IllegalStateException if neither operator can be loaded and run
    */
   public OnnxRuntimeAttention(int b, int h, int n, int m, int d, boolean causal, int intraOpThreads) {
-    this(b, h, n, m, d, causal, intraOpThreads, null);
+    this(b, h, n, m, d, causal, intraOpThreads, null, Composition.CORE);
+  }
+
+  /**
+   * For a variant's composition, on the opset-23 {@code Attention} only: the bias becomes its float
+   * {@code attn_mask} input (a tensor made here, once, outside the timing), the soft-cap its {@code softcap}
+   * attribute (non-causal only: ONNX adds the mask before the soft-cap, so a masked logit would become
+   * {@code -c}); rotary and the value blend are applied by {@link #setInputs} in Java (outside the timing), since
+   * the single-node model has no rotary or elementwise nodes.
+   *
+   * @throws IllegalArgumentException as the core constructor, or if the composition cannot be expressed
+   */
+  public OnnxRuntimeAttention(int b, int h, int n, int m, int d, boolean causal, int intraOpThreads,
+      Composition composition) {
+    this(b, h, n, m, d, causal, intraOpThreads, composition.isCore() ? null : OnnxAttentionModel.Op.ATTENTION_23,
+        composition);
   }
 
   /**
@@ -76,7 +94,25 @@ public final class OnnxRuntimeAttention extends NativePeer {
    */
   OnnxRuntimeAttention(int b, int h, int n, int m, int d, boolean causal, int intraOpThreads,
       OnnxAttentionModel.@Nullable Op forced) {
+    this(b, h, n, m, d, causal, intraOpThreads, forced, Composition.CORE);
+  }
+
+  private OnnxRuntimeAttention(int b, int h, int n, int m, int d, boolean causal, int intraOpThreads,
+      OnnxAttentionModel.@Nullable Op forced, Composition composition) {
     this.shape = new PeerShape(b, h, n, m, d, causal);
+    this.composition = composition;
+    if (composition.hasSoftCap() && causal) {
+      throw new IllegalArgumentException("onnxruntime: no composition for a causal soft-cap (ONNX Attention adds "
+          + "the mask before the soft-cap: a masked logit becomes -c, not -inf)");
+    }
+    if (composition.bias() != null) {
+      float[] bias = composition.bias();
+      this.biasBuf = directFloats(bias.length);
+      biasBuf.put(bias);
+      biasBuf.clear();
+    } else {
+      this.biasBuf = null;
+    }
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
     }
@@ -113,7 +149,11 @@ public final class OnnxRuntimeAttention extends NativePeer {
     this.kTensor = loaded.k;
     this.vTensor = loaded.v;
     this.yTensor = loaded.y;
-    this.inputs = Map.of(OnnxAttentionModel.Q, qTensor, OnnxAttentionModel.K, kTensor, OnnxAttentionModel.V, vTensor);
+    this.biasTensor = loaded.bias;
+    this.inputs = biasTensor == null
+        ? Map.of(OnnxAttentionModel.Q, qTensor, OnnxAttentionModel.K, kTensor, OnnxAttentionModel.V, vTensor)
+        : Map.of(OnnxAttentionModel.Q, qTensor, OnnxAttentionModel.K, kTensor, OnnxAttentionModel.V, vTensor,
+            OnnxAttentionModel.BIAS, biasTensor);
     this.pinnedOutputs = Map.of(OnnxAttentionModel.Y, yTensor);
   }
 
@@ -126,9 +166,11 @@ public final class OnnxRuntimeAttention extends NativePeer {
     final OnnxTensor k;
     final OnnxTensor v;
     final OnnxTensor y;
+    final @Nullable OnnxTensor bias;
 
     Loaded(OnnxAttentionModel.Op op, OrtSession.SessionOptions options, OrtSession session, OnnxTensor q,
-        OnnxTensor k, OnnxTensor v, OnnxTensor y) {
+        OnnxTensor k, OnnxTensor v, OnnxTensor y, @Nullable OnnxTensor bias) {
+      this.bias = bias;
       this.op = op;
       this.options = options;
       this.session = session;
@@ -161,7 +203,10 @@ public final class OnnxRuntimeAttention extends NativePeer {
       opts.setIntraOpNumThreads(intraOpThreads);
       opts.setInterOpNumThreads(1);
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      sess = env.createSession(OnnxAttentionModel.build(candidate, b, h, n, m, d, shape.causal()), opts);
+      long[] biasShape = biasBuf == null ? null
+          : new long[] {composition.biasBatch(), composition.biasHeads(), n, m};
+      sess = env.createSession(OnnxAttentionModel.build(candidate, b, h, n, m, d, shape.causal(), biasShape,
+          composition.softCap()), opts);
       OnnxTensor qt = OnnxTensor.createTensor(env, qBuf, qShape);
       tensors.add(qt);
       OnnxTensor kt = OnnxTensor.createTensor(env, kBuf, kvShape);
@@ -170,10 +215,17 @@ public final class OnnxRuntimeAttention extends NativePeer {
       tensors.add(vt);
       OnnxTensor yt = OnnxTensor.createTensor(env, yBuf, qShape);
       tensors.add(yt);
+      OnnxTensor bt = null;
+      Map<String, OnnxTensor> in = new java.util.HashMap<>(Map.of(OnnxAttentionModel.Q, qt, OnnxAttentionModel.K, kt,
+          OnnxAttentionModel.V, vt));
+      if (biasShape != null) {
+        bt = OnnxTensor.createTensor(env, biasBuf, biasShape);
+        tensors.add(bt);
+        in.put(OnnxAttentionModel.BIAS, bt);
+      }
       // probe run: fails here, not in the first timed call, if the kernel is missing
-      sess.run(Map.of(OnnxAttentionModel.Q, qt, OnnxAttentionModel.K, kt, OnnxAttentionModel.V, vt),
-          Map.of(OnnxAttentionModel.Y, yt)).close();
-      return new Loaded(candidate, opts, sess, qt, kt, vt, yt);
+      sess.run(in, Map.of(OnnxAttentionModel.Y, yt)).close();
+      return new Loaded(candidate, opts, sess, qt, kt, vt, yt, bt);
     } catch (OrtException | RuntimeException e) {
       for (OnnxTensor t : tensors) {
         t.close();
@@ -192,9 +244,15 @@ public final class OnnxRuntimeAttention extends NativePeer {
 
   @Override
   public String getNote() {
+    Composition c = composition;
+    String pre = (c.rotary() != null ? "rotary of q and k (in Java, in setInputs); " : "")
+        + (c.firstValues() != null ? "value blend v1 + lam (v - v1) (in Java, in setInputs); " : "")
+        + (c.bias() != null ? "float attn_mask [" + c.biasBatch() + ", " + c.biasHeads() + ", n, m]"
+        + (shape.causal() ? " including the causal -inf" : "") + "; " : "");
     return "ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + ", CPU EP, "
         + (usesStandardAttention() ? "opset-23 Attention" : "com.microsoft.MultiHeadAttention")
-        + "; the causal mask is not skipped";
+        + (c.hasSoftCap() ? " with its softcap attribute" : "") + (c.bias() != null ? " with a float attn_mask" : "")
+        + "; the causal mask is not skipped" + (pre.isEmpty() ? "" : ". Precomputed outside the timing: " + pre);
   }
 
   /** Whether this peer runs the standard opset-23 {@code Attention} (else the {@code MultiHeadAttention} fallback). */
@@ -203,9 +261,12 @@ public final class OnnxRuntimeAttention extends NativePeer {
   }
 
   @Override
-  public void setInputs(float[] q, float[] k, float[] v) {
+  public void setInputs(float[] q0, float[] k0, float[] v0) {
     checkOpen();
-    shape.checkInputs(q, k, v);
+    shape.checkInputs(q0, k0, v0);
+    float[] q = composition.rotateQueries(q0, shape.b(), shape.h(), shape.n(), shape.d());
+    float[] k = composition.rotateKeys(k0, shape.b(), shape.h(), shape.m(), shape.d());
+    float[] v = composition.blendValues(v0, shape.d());
     if (op == OnnxAttentionModel.Op.ATTENTION_23) {
       qBuf.clear();
       qBuf.put(q);
@@ -274,6 +335,9 @@ public final class OnnxRuntimeAttention extends NativePeer {
     kTensor.close();
     vTensor.close();
     yTensor.close();
+    if (biasTensor != null) {
+      biasTensor.close();
+    }
     try {
       session.close();
     } catch (OrtException e) {

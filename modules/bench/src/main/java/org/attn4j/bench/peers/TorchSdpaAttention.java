@@ -45,8 +45,11 @@ public final class TorchSdpaAttention extends NativePeer {
   private final NDManager manager;
   private final Block block;
   private final ParameterStore parameters;
+  private final Composition composition;
+  private final NDList extras;
   private @Nullable NDList inputs;
   private @Nullable NDList last;
+  private @Nullable NDList call;
 
   /**
    * Writes the archive into {@code workDir}, starts the engine if needed and loads the model. Caller must close.
@@ -56,8 +59,21 @@ public final class TorchSdpaAttention extends NativePeer {
    * @throws IllegalStateException if the PyTorch engine or the model cannot be loaded
    */
   public TorchSdpaAttention(int b, int h, int n, int m, int d, boolean causal, int threads, Path workDir) {
+    this(b, h, n, m, d, causal, threads, workDir, Composition.CORE);
+  }
+
+  /**
+   * As the core constructor, for a variant's composition (see {@link #script}): the bias and the rotary tables are
+   * tensors made here, once, outside the timing; rotary, the value blend and the explicit soft-capped graph run
+   * inside the timed forward.
+   *
+   * @throws IllegalArgumentException as the core constructor, or if the composition cannot be expressed
+   */
+  public TorchSdpaAttention(int b, int h, int n, int m, int d, boolean causal, int threads, Path workDir,
+      Composition composition) {
     this.shape = new PeerShape(b, h, n, m, d, causal);
-    if (causal && m != n) {
+    this.composition = composition;
+    if (causal && m != n && composition.bias() == null) {
       throw new IllegalArgumentException("pytorch SDPA: is_causal is top-left aligned, so causal needs m == n, got n="
           + n + " m=" + m);
     }
@@ -69,10 +85,12 @@ public final class TorchSdpaAttention extends NativePeer {
     System.setProperty("ai.djl.pytorch.num_threads", want);
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     this.threads = threads;
-    String name = causal ? "sdpa_causal" : "sdpa";
+    String name = (causal ? "sdpa_causal" : "sdpa") + (composition.isCore() ? ""
+        : "_" + composition.variant().replace('-', '_'));
+    String code = script(shape, composition);
     try {
       Files.createDirectories(workDir);
-      writeArchive(workDir.resolve(name + ".pt"), causal);
+      writeArchive(workDir.resolve(name + ".pt"), code);
       this.model = Model.newInstance(name, "PyTorch");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -89,6 +107,76 @@ public final class TorchSdpaAttention extends NativePeer {
     this.manager = model.getNDManager().newSubManager();
     this.block = model.getBlock();
     this.parameters = new ParameterStore(manager, false);
+    this.extras = new NDList();
+    Composition c = composition;
+    if (c.bias() != null) {
+      extras.add(manager.create(FloatBuffer.wrap(c.bias()), new Shape(c.biasBatch(), c.biasHeads(), n, m)));
+    }
+    if (c.rotary() != null) {
+      float[][] tq = c.rotaryTables(c.queryPositions(), d);
+      float[][] tk = c.rotaryTables(c.keyPositions(), d);
+      extras.add(manager.create(FloatBuffer.wrap(tq[0]), new Shape(n, d)));
+      extras.add(manager.create(FloatBuffer.wrap(tq[1]), new Shape(n, d)));
+      extras.add(manager.create(FloatBuffer.wrap(tk[0]), new Shape(m, d)));
+      extras.add(manager.create(FloatBuffer.wrap(tk[1]), new Shape(m, d)));
+    }
+    if (c.firstValues() != null) {
+      extras.add(manager.create(FloatBuffer.wrap(c.firstValues()), new Shape(b, h, m, d)));
+      extras.add(manager.create(FloatBuffer.wrap(c.mix()), new Shape(b, h, m, 1)));
+    }
+  }
+
+  /**
+   * The TorchScript source of the module: {@code forward(q, k, v[, bias][, cq, sq, ck, sk][, v1, lam])}. Rotary:
+   * {@code x cos + swap(x) sin}, {@code swap} exchanging each interleaved pair (a reshape to {@code [.., d/2, 2]}
+   * and a flip); value residual: {@code v1 + lam (v - v1)}; then {@code scaled_dot_product_attention} with the
+   * bias as its float {@code attn_mask} (holding the causal mask; {@code is_causal} only without a bias), or, with
+   * a soft-cap, the explicit graph {@code softmax(c tanh(q k^T τ / c) + bias) v}.
+   */
+  static String script(PeerShape s, Composition c) {
+    StringBuilder args = new StringBuilder("    q: Tensor,\n    k: Tensor,\n    v: Tensor");
+    StringBuilder body = new StringBuilder();
+    if (c.bias() != null) {
+      args.append(",\n    bias: Tensor");
+    }
+    if (c.rotary() != null) {
+      args.append(",\n    cq: Tensor,\n    sq: Tensor,\n    ck: Tensor,\n    sk: Tensor");
+      body.append(String.format(java.util.Locale.ROOT,
+          "    q = q * cq + torch.flip(q.reshape([%d, %d, %d, %d, 2]), [-1]).reshape([%d, %d, %d, %d]) * sq%n",
+          s.b(), s.h(), s.n(), s.d() / 2, s.b(), s.h(), s.n(), s.d()));
+      body.append(String.format(java.util.Locale.ROOT,
+          "    k = k * ck + torch.flip(k.reshape([%d, %d, %d, %d, 2]), [-1]).reshape([%d, %d, %d, %d]) * sk%n",
+          s.b(), s.h(), s.m(), s.d() / 2, s.b(), s.h(), s.m(), s.d()));
+    }
+    if (c.firstValues() != null) {
+      args.append(",\n    v1: Tensor,\n    lam: Tensor");
+      body.append("    v = v1 + lam * (v - v1)\n");
+    }
+    String mask = c.bias() != null ? "bias" : "None";
+    boolean isCausal = s.causal() && c.bias() == null;
+    if (c.hasSoftCap()) {
+      if (isCausal) {
+        throw new IllegalArgumentException("pytorch soft-cap graph: a causal mask must come as a bias");
+      }
+      double scale = 1 / Math.sqrt(s.d());
+      body.append(String.format(java.util.Locale.ROOT,
+          "    s = torch.tanh(torch.matmul(q, torch.transpose(k, -2, -1)) * %s) * %s%n", Double.toString(scale / c.softCap()),
+          Double.toString(c.softCap())));
+      if (c.bias() != null) {
+        body.append("    s = s + bias\n");
+      }
+      body.append("    return torch.matmul(torch.softmax(s, -1), v)\n");
+    } else {
+      body.append("    return torch.scaled_dot_product_attention(q, k, v, " + mask + ", 0., "
+          + (isCausal ? "True" : "False") + ")\n");
+    }
+    return "class Sdpa(Module):\n"
+        + "  __parameters__ = []\n"
+        + "  __buffers__ = []\n"
+        + "  training : bool\n"
+        + "  def forward(self: __torch__.Sdpa,\n"
+        + args + ") -> Tensor:\n"
+        + body;
   }
 
   @Override
@@ -98,8 +186,21 @@ public final class TorchSdpaAttention extends NativePeer {
 
   @Override
   public String getNote() {
+    Composition c = composition;
+    StringBuilder in = new StringBuilder();
+    if (c.rotary() != null) {
+      in.append("rotary of q and k (x cos + swap(x) sin, fp32 tables [n|m, d] precomputed); ");
+    }
+    if (c.firstValues() != null) {
+      in.append("value blend v1 + lam (v - v1); ");
+    }
+    String out = c.bias() == null ? "" : " Precomputed outside the timing: float attn_mask [" + c.biasBatch() + ", "
+        + c.biasHeads() + ", n, m]" + (shape.causal() ? " including the causal -inf" : "") + ".";
     return "torch " + Engine.getEngine("PyTorch").getVersion() + " via DJL " + Engine.getDjlVersion()
-        + ", TorchScript module calling scaled_dot_product_attention; forward allocates its output";
+        + ", TorchScript module calling " + (c.hasSoftCap() ? "an explicit matmul, c tanh(s/c), "
+        + (c.bias() != null ? "+ bias, " : "") + "softmax, matmul graph (SDPA has no soft-cap)"
+        : "scaled_dot_product_attention" + (c.bias() != null ? " with a float attn_mask" : ""))
+        + "; forward allocates its output." + (in.length() == 0 ? "" : " In the timed forward: " + in) + out;
   }
 
   @Override
@@ -113,6 +214,8 @@ public final class TorchSdpaAttention extends NativePeer {
     Shape kvShape = new Shape(shape.b(), shape.h(), shape.m(), shape.d());
     inputs = new NDList(manager.create(FloatBuffer.wrap(q), qShape), manager.create(FloatBuffer.wrap(k), kvShape),
         manager.create(FloatBuffer.wrap(v), kvShape));
+    call = new NDList(inputs);
+    call.addAll(extras);
   }
 
   @Override
@@ -121,7 +224,7 @@ public final class TorchSdpaAttention extends NativePeer {
     if (inputs == null) {
       throw new IllegalStateException(name() + ": setInputs first");
     }
-    NDList result = block.forward(parameters, inputs, false);
+    NDList result = block.forward(parameters, call, false);
     if (last != null) {
       last.close();
     }
@@ -152,15 +255,11 @@ public final class TorchSdpaAttention extends NativePeer {
    * (uncompressed) under one top-level folder, as {@code torch.jit.save} writes them.
    */
   static void writeArchive(Path file, boolean causal) throws IOException {
-    String code = "class Sdpa(Module):\n"
-        + "  __parameters__ = []\n"
-        + "  __buffers__ = []\n"
-        + "  training : bool\n"
-        + "  def forward(self: __torch__.Sdpa,\n"
-        + "    q: Tensor,\n"
-        + "    k: Tensor,\n"
-        + "    v: Tensor) -> Tensor:\n"
-        + "    return torch.scaled_dot_product_attention(q, k, v, None, 0., " + (causal ? "True" : "False") + ")\n";
+    writeArchive(file, script(new PeerShape(1, 1, 1, 1, 2, causal), Composition.CORE));
+  }
+
+  /** Writes a TorchScript archive whose module {@code __torch__.Sdpa} has the given source. */
+  static void writeArchive(Path file, String code) throws IOException {
     // data.pkl, pickle protocol 2: the module object __torch__.Sdpa with state {"training": True}
     ByteArrayOutputStream data = new ByteArrayOutputStream();
     data.write(new byte[] {(byte) 0x80, 2}); // PROTO 2
