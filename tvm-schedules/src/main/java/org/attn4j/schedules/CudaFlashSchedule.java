@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.attn4j.attention.AttentionGraph;
+import org.attn4j.attention.Cope;
 import org.attn4j.attention.Causal;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
@@ -12,6 +13,7 @@ import org.attn4j.te.LoopNest.Kind;
 import org.attn4j.te.Te;
 import org.attn4j.te.Var;
 import org.attn4j.tvm.TvmObject;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A flash-attention kernel for CUDA, written as a loop nest: one thread block per {@code (b, h, query block)}
@@ -143,17 +145,35 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         Buf st = registers("scores", kBlock);
         Buf mx = registers("row_max", 1);
         Buf sum = registers("row_sum", 1);
+        Cope cope = slots.cope();
+        int pCount = cope == null ? 0 : cope.maxPos();
+        // CoPE: the row's position logits z_p = q'·E_p (unscaled) and its running gate sum
+        Buf copeZ = cope == null ? null : registers("cope_z", pCount);
+        Buf gates = cope == null ? null : registers("cope_gates", 1);
         threadsDo(tx -> {
           Expr row = te.minimum(i0.plus(tx), n.minus(c64(1)));
+          if (cope != null) {
+            ln.loop("p", pCount, Kind.SERIAL, p -> ln.store(copeZ, te.f32(0), reg(tx, pCount, p)));
+            ln.store(gates, te.f32(0), reg(tx, 1, c64(0)));
+          }
           ln.loop("c", d, Kind.UNROLLED, c -> {
-            ln.store(qr, queryElement(bb, hh, row, c).times(spec.getScale()), reg(tx, d, c));
+            Var qe = ln.let("q_el", queryElement(bb, hh, row, c));
+            ln.store(qr, qe.times(spec.getScale()), reg(tx, d, c));
             ln.store(acc, te.f32(0), reg(tx, d, c));
+            if (cope != null) {
+              ln.loop("p", pCount, Kind.SERIAL, p -> ln.store(copeZ,
+                  copeZ.get(reg(tx, pCount, p)).plus(qe.times(cope.table().get(p, c))), reg(tx, pCount, p)));
+            }
           });
           ln.store(mx, low, reg(tx, 1, c64(0)));
           ln.store(sum, te.f32(0), reg(tx, 1, c64(0)));
         });
-        ln.loop("jo", kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0), Kind.SERIAL, jo -> {
-          Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
+        Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
+        ln.loop("jo", tiles, Kind.SERIAL, jo -> {
+          // CoPE scans each row from its last key backwards: tiles last to first (the online softmax does not
+          // care about the order)
+          Expr tile = cope == null ? tile0.plus(jo) : tile0.plus(tiles).minus(c64(1)).minus(jo);
+          Var j0 = ln.let("j0", tile.times(c64(kBlock)));
           // a tile the variant promises negligible for the whole block (FoX decay) is skipped; the condition is
           // uniform over the block, so the barriers inside stay convergent
           Expr jLast = te.minimum(j0.plus(c64(kBlock)), kEnd).minus(c64(1));
@@ -161,7 +181,8 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
             barrier();
             threadsDo(tx -> loadTiles(k, ks, vs, bb, kh, j0, tx));
             barrier();
-            threadsDo(tx -> rowUpdate(ks, vs, qr, acc, st, mx, sum, bb, hh, i0.plus(tx), j0, kEnd, tx));
+            threadsDo(tx -> rowUpdate(ks, vs, qr, acc, st, mx, sum, bb, hh, i0.plus(tx), j0, kEnd, tx, copeZ,
+                gates));
           });
         });
         threadsDo(tx -> {
@@ -200,13 +221,19 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
       });
     }
 
-    /** One thread's scores against the tile, masks and slots, online softmax update and P·V. */
+    /**
+     * One thread's scores against the tile, masks and slots, the CoPE row scan (keys last to first, the gate sum
+     * carried in {@code gates}), online softmax update and P·V.
+     */
     private void rowUpdate(Buf ks, Buf vs, Buf qr, Buf acc, Buf st, Buf mx, Buf sum, Var bb, Var hh, Expr i,
-        Var j0, Var kEnd, Expr tx) {
+        Var j0, Var kEnd, Expr tx, @Nullable Buf copeZ, @Nullable Buf gates) {
       Expr m0 = reg(tx, 1, c64(0));
+      Cope cope = slots.cope();
       Buf mt = ln.allocate("tile_max", DType.FLOAT32, 1, "local");
       ln.store(mt, mx.get(m0), c64(0));
-      ln.loop("jj", te.minimum(c64(kBlock), kEnd.minus(j0)), Kind.SERIAL, jj -> {
+      Var keys = ln.let("keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
+      ln.loop("jj", keys, Kind.SERIAL, jx -> {
+        Var jj = cope == null ? jx : ln.let("jj_rev", keys.minus(c64(1)).minus(jx));
         Var j = ln.let("j", j0.plus(jj));
         Buf dot = ln.allocate("dot", DType.FLOAT32, 1, "local");
         ln.store(dot, te.f32(0), c64(0));
@@ -219,6 +246,15 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
               storeRawLogit(dot, c64(0), bb, hh, kvHead(hh), i, j));
         }
         Expr[] sv = scored(dot.get(c64(0)), bb, hh, i, j, kEnd);
+        if (cope != null) {
+          // (5) CoPE: g = sigmoid(ŝ) on visible keys, p = min(Σ_{t >= j} g, P - 1), ŝ += c(z, p)
+          Expr g0 = reg(tx, 1, c64(0));
+          Var sc = ln.let("s_cope", sv[0]);
+          ln.store(gates, gates.get(g0).plus(cope.gate(te, sc, sv[1])), g0);
+          Var pos = ln.let("cope_p", cope.position(te, gates.get(g0)));
+          int pCount = cope.maxPos();
+          sv[0] = sc.plus(cope.term(te, pos, DType.INT64, pp -> copeZ.get(reg(tx, pCount, pp))));
+        }
         if (sigmoid != null) {
           // no normalisation: P = sigmoid(s + β), 0 where masked, straight into P·V
           ln.store(st, te.select(sv[1], sigmoid.weight(sv[0]), te.f32(0)), reg(tx, kBlock, jj));
@@ -237,7 +273,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         ln.store(mx, mNew, m0);
         ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc, acc.get(reg(tx, d, c)).times(alpha), reg(tx, d, c)));
       }
-      ln.loop("jj", te.minimum(c64(kBlock), kEnd.minus(j0)), Kind.SERIAL, jj -> {
+      ln.loop("jj", keys, Kind.SERIAL, jj -> {
         Expr x = st.get(reg(tx, kBlock, jj));
         Var p = ln.let("p", sigmoid != null ? x : te.select(x.gt(low), te.exp(x.minus(mNew)), te.f32(0)));
         ln.store(sum, sum.get(m0).plus(p), m0);
