@@ -46,6 +46,13 @@ import org.jspecify.annotations.Nullable;
  * ({@link Normalizer#output}); sigmoid attention skips the online softmax and adds {@code sigmoid(s + β)·V}. The
  * v prologue (the value residual's blend) is applied to V as the {@code P·V} micro-kernel reads it.
  *
+ * <p>Row scan (CoPE, {@link Cope}): a work item computes its rows' position logits {@code z [p, qBlock]} once from
+ * the packed queries, visits the key tiles from its last one down to the first, and scans each tile's keys from
+ * high to low, vectorised across the rows, carrying each row's gate sum across tiles; the CoPE term joins the
+ * logit before the online softmax, which does not care about the key order. FoX's tile skipping stays on: the
+ * skipped tiles are a prefix of the row and a key's position counts only later keys, so every visited key gets
+ * its exact position.
+ *
  * <p>Parameters (recorded in the manifest): {@code qBlock}, {@code kBlock}, {@code vectorWidth} (floats per SIMD
  * register: 16 for AVX-512, 8 for AVX2), {@code microKeys}.
  */

@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  * loop of a block early (tiles above the diagonal are never loaded). A tile that the variant's
  * {@link org.attn4j.attention.Slots.Negligible} promise (FoX's decay) declares negligible for the block's first
  * row is skipped, load included; the v prologue (the value residual's blend) is applied as V is loaded into
- * shared memory. Inputs of any float type are computed in float32.
+ * shared memory. Inputs of any float type are computed in float32. With a row scan (CoPE, {@link Cope}) each
+ * thread computes its row's position logits {@code z [p]} with its query, the tiles are visited last to first and
+ * each thread scans its row's keys of a tile from high to low, carrying its gate sum.
  *
  * <p>The kernel is written in phases separated by barriers, with every cross-thread exchange going through shared
  * memory at a barrier. That makes an exact CPU emulation possible ({@link #emulatedOnCpu}): the thread loops
