@@ -154,19 +154,21 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         Buf gates = cope == null ? null : registers("cope_gates", 1);
         threadsDo(tx -> {
           Expr row = te.minimum(i0.plus(tx), n.minus(c64(1)));
-          if (cope != null) {
-            ln.loop("p", pCount, Kind.SERIAL, p -> ln.store(copeZ, te.f32(0), reg(tx, pCount, p)));
-            ln.store(gates, te.f32(0), reg(tx, 1, c64(0)));
-          }
           ln.loop("c", d, Kind.UNROLLED, c -> {
-            Var qe = ln.let("q_el", queryElement(bb, hh, row, c));
-            ln.store(qr, qe.times(spec.getScale()), reg(tx, d, c));
+            ln.store(qr, queryElement(bb, hh, row, c).times(spec.getScale()), reg(tx, d, c));
             ln.store(acc, te.f32(0), reg(tx, d, c));
-            if (cope != null) {
-              ln.loop("p", pCount, Kind.SERIAL, p -> ln.store(copeZ,
-                  copeZ.get(reg(tx, pCount, p)).plus(qe.times(cope.table().get(p, c))), reg(tx, pCount, p)));
-            }
           });
+          if (cope != null) {
+            // z_p = (1/τ) Σ_c qr[c]·E[p, c], from the pre-scaled query row (rotated once, above)
+            ln.store(gates, te.f32(0), reg(tx, 1, c64(0)));
+            ln.loop("p", pCount, Kind.SERIAL, p -> {
+              Expr at = reg(tx, pCount, p);
+              ln.store(copeZ, te.f32(0), at);
+              ln.loop("c", d, Kind.SERIAL, c -> ln.store(copeZ,
+                  copeZ.get(at).plus(qr.get(reg(tx, d, c)).times(cope.table().get(p, c))), at));
+              ln.store(copeZ, copeZ.get(at).times(1 / spec.getScale()), at);
+            });
+          }
           ln.store(mx, low, reg(tx, 1, c64(0)));
           ln.store(sum, te.f32(0), reg(tx, 1, c64(0)));
         });
