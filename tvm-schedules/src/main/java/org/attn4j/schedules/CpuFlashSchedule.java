@@ -3,6 +3,7 @@ package org.attn4j.schedules;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.attn4j.attention.AttentionGraph;
+import org.attn4j.attention.Cope;
 import org.attn4j.attention.Normalizer;
 import org.attn4j.attention.Rotary;
 import org.attn4j.attention.Rotation;
@@ -44,6 +45,13 @@ import org.jspecify.annotations.Nullable;
  * buffers, bound with {@link Te#bind}); a sink is folded into each row after the keys
  * ({@link Normalizer#output}); sigmoid attention skips the online softmax and adds {@code sigmoid(s + β)·V}. The
  * v prologue (the value residual's blend) is applied to V as the {@code P·V} micro-kernel reads it.
+ *
+ * <p>Row scan (CoPE, {@link Cope}): a work item computes its rows' position logits {@code z [p, qBlock]} once from
+ * the packed queries, visits the key tiles from its last one down to the first, and scans each tile's keys from
+ * high to low, vectorised across the rows, carrying each row's gate sum across tiles; the CoPE term joins the
+ * logit before the online softmax, which does not care about the key order. FoX's tile skipping stays on: the
+ * skipped tiles are a prefix of the row and a key's position counts only later keys, so every visited key gets
+ * its exact position.
  *
  * <p>Parameters (recorded in the manifest): {@code qBlock}, {@code kBlock}, {@code vectorWidth} (floats per SIMD
  * register: 16 for AVX-512, 8 for AVX2), {@code microKeys}.
@@ -151,6 +159,17 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           Expr row = te.minimum(i0.plus(r), n.minus(c64(1)));
           ln.store(qt, queryElement(bb, hh, row, c).times(spec.getScale()), packedDim(c).times(c64(qBlock)).plus(r));
         }));
+        Cope cope = slots.cope();
+        Buf copeZ = null;
+        Buf gates = null;
+        if (cope != null) {
+          copeZ = copePositionLogits(cope, qt);
+          gates = ln.allocate("cope_gates", DType.FLOAT32, qBlock, "local");
+          Buf g0 = gates;
+          ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(g0, te.f32(0), r));
+        }
+        Buf copeZF = copeZ;
+        Buf gatesF = gates;
         Rotation rot = slots.rotation();
         Buf omega = null;
         Buf kt = null;
@@ -166,7 +185,10 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         Buf ktF = kt;
         Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
-          Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
+          // CoPE scans each row from its last key backwards: the tiles are visited last to first (the online
+          // softmax does not care about the order)
+          Expr tile = cope == null ? tile0.plus(jo) : tile0.plus(tiles).minus(c64(1)).minus(jo);
+          Var j0 = ln.let("j0", tile.times(c64(kBlock)));
           // the live keys of this tile: a short last tile (or a short m) costs only what it holds
           Var keys = ln.let("keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
           // a tile the variant promises negligible for the whole block (FoX decay) is skipped
@@ -178,7 +200,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             if (rot != null && rot.hasExemptPairs()) {
               exemptPairs(rot.getSpecial(), st, bb, hh, kh, i0, j0, keys, live);
             }
-            softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys);
+            softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys, copeZF, gatesF);
             accumulate(st, acc, bb, kh, j0, keys, live);
           });
         });
@@ -274,19 +296,56 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
     }
 
     /**
-     * Score slot and mask, then the online softmax update, all vectorised across the block's rows (the
-     * reductions over keys are vertical).
+     * CoPE's position logits of the block, {@code z[p, r] = q'_r·E_p} ({@code [P, qBlock]}), from the packed
+     * queries: {@code qt} holds {@code τ·q'} in the {@link #packedDim} order, so {@code z = (1/τ) Σ_c
+     * qt[packedDim(c), r]·E[p, c]}.
+     */
+    private Buf copePositionLogits(Cope cope, Buf qt) {
+      int pCount = cope.maxPos();
+      Buf z = ln.allocate("cope_z", DType.FLOAT32, (long) pCount * qBlock, "local");
+      ln.loop("p", pCount, Kind.SERIAL, p -> {
+        ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(z, te.f32(0), p.times(c64(qBlock)).plus(r)));
+        ln.loop("c", d, Kind.SERIAL, c -> {
+          Expr e = cope.table().get(p, c);
+          Expr row = packedDim(c).times(c64(qBlock));
+          ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+            Expr at = p.times(c64(qBlock)).plus(r);
+            ln.store(z, z.get(at).plus(qt.get(row.plus(r)).times(e)), at);
+          });
+        });
+        ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+          Expr at = p.times(c64(qBlock)).plus(r);
+          ln.store(z, z.get(at).times(1 / spec.getScale()), at);
+        });
+      });
+      return z;
+    }
+
+    /**
+     * Score slot and mask, the CoPE row scan when present, then the online softmax update, all vectorised across
+     * the block's rows (the reductions over keys are vertical). With CoPE the tile's keys are scanned from the
+     * last to the first, {@code gates[r]} carrying row r's gate sum over the keys already seen (every later key:
+     * the tiles are visited backwards).
      */
     private void softmax(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
-        Var kEnd, Var keys) {
+        Var kEnd, Var keys, @Nullable Buf copeZ, @Nullable Buf gates) {
+      Cope cope = slots.cope();
       ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
-      ln.loop("jj", keys, Kind.SERIAL, jj -> {
+      ln.loop("jj", keys, Kind.SERIAL, jx -> {
+        Var jj = cope == null ? jx : ln.let("jj_rev", keys.minus(c64(1)).minus(jx));
         Var j = ln.let("j", j0.plus(jj));
         ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
           Expr at = jj.times(c64(qBlock)).plus(r);
           Expr[] sv0 = scored(st.get(at), bb, hh, i0.plus(r), j, kEnd);
           Expr logit = sv0[0];
           Expr visible = sv0[1];
+          if (cope != null) {
+            // (5) CoPE: g = sigmoid(ŝ) on visible keys, p = min(Σ_{t >= j} g, P - 1), ŝ += c(z_r, p)
+            Var sc = ln.let("s_cope", logit);
+            ln.store(gates, gates.get(r).plus(cope.gate(te, sc, visible)), r);
+            Var pos = ln.let("cope_p", cope.position(te, gates.get(r)));
+            logit = sc.plus(cope.term(te, pos, DType.INT64, pp -> copeZ.get(pp.times(c64(qBlock)).plus(r))));
+          }
           // bound once: the max below must read the masked value, not reload the tile
           if (sigmoid != null) {
             ln.store(st, te.select(visible, sigmoid.weight(logit), te.f32(0)), at);

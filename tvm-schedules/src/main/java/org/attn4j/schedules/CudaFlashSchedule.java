@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.attn4j.attention.AttentionGraph;
+import org.attn4j.attention.Cope;
 import org.attn4j.attention.Causal;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
@@ -12,6 +13,7 @@ import org.attn4j.te.LoopNest.Kind;
 import org.attn4j.te.Te;
 import org.attn4j.te.Var;
 import org.attn4j.tvm.TvmObject;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A flash-attention kernel for CUDA, written as a loop nest: one thread block per {@code (b, h, query block)}
@@ -25,7 +27,9 @@ import org.attn4j.tvm.TvmObject;
  * loop of a block early (tiles above the diagonal are never loaded). A tile that the variant's
  * {@link org.attn4j.attention.Slots.Negligible} promise (FoX's decay) declares negligible for the block's first
  * row is skipped, load included; the v prologue (the value residual's blend) is applied as V is loaded into
- * shared memory. Inputs of any float type are computed in float32.
+ * shared memory. Inputs of any float type are computed in float32. With a row scan (CoPE, {@link Cope}) each
+ * thread computes its row's position logits {@code z [p]} with its query, the tiles are visited last to first and
+ * each thread scans its row's keys of a tile from high to low, carrying its gate sum.
  *
  * <p>The kernel is written in phases separated by barriers, with every cross-thread exchange going through shared
  * memory at a barrier. That makes an exact CPU emulation possible ({@link #emulatedOnCpu}): the thread loops
@@ -153,17 +157,37 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         Buf st = registers("scores", kBlock);
         Buf mx = registers("row_max", 1);
         Buf sum = registers("row_sum", 1);
+        Cope cope = slots.cope();
+        int pCount = cope == null ? 0 : cope.maxPos();
+        // CoPE: the row's position logits z_p = q'·E_p (unscaled) and its running gate sum
+        Buf copeZ = cope == null ? null : registers("cope_z", pCount);
+        Buf gates = cope == null ? null : registers("cope_gates", 1);
         threadsDo(tx -> {
           Expr row = te.minimum(i0.plus(tx), n.minus(c64(1)));
           ln.loop("c", d, Kind.UNROLLED, c -> {
             ln.store(qr, queryElement(bb, hh, row, c).times(spec.getScale()), reg(tx, d, c));
             ln.store(acc, te.f32(0), reg(tx, d, c));
           });
+          if (cope != null) {
+            // z_p = (1/τ) Σ_c qr[c]·E[p, c], from the pre-scaled query row (rotated once, above)
+            ln.store(gates, te.f32(0), reg(tx, 1, c64(0)));
+            ln.loop("p", pCount, Kind.SERIAL, p -> {
+              Expr at = reg(tx, pCount, p);
+              ln.store(copeZ, te.f32(0), at);
+              ln.loop("c", d, Kind.SERIAL, c -> ln.store(copeZ,
+                  copeZ.get(at).plus(qr.get(reg(tx, d, c)).times(cope.table().get(p, c))), at));
+              ln.store(copeZ, copeZ.get(at).times(1 / spec.getScale()), at);
+            });
+          }
           ln.store(mx, low, reg(tx, 1, c64(0)));
           ln.store(sum, te.f32(0), reg(tx, 1, c64(0)));
         });
-        ln.loop("jo", kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0), Kind.SERIAL, jo -> {
-          Var j0 = ln.let("j0", tile0.plus(jo).times(c64(kBlock)));
+        Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
+        ln.loop("jo", tiles, Kind.SERIAL, jo -> {
+          // CoPE scans each row from its last key backwards: tiles last to first (the online softmax does not
+          // care about the order)
+          Expr tile = cope == null ? tile0.plus(jo) : tile0.plus(tiles).minus(c64(1)).minus(jo);
+          Var j0 = ln.let("j0", tile.times(c64(kBlock)));
           // a tile the variant promises negligible for the whole block (FoX decay) is skipped; the condition is
           // uniform over the block, so the barriers inside stay convergent
           Expr jLast = te.minimum(j0.plus(c64(kBlock)), kEnd).minus(c64(1));
@@ -171,7 +195,8 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
             barrier();
             threadsDo(tx -> loadTiles(k, ks, vs, bb, kh, j0, tx));
             barrier();
-            threadsDo(tx -> rowUpdate(ks, vs, qr, acc, st, mx, sum, bb, hh, i0.plus(tx), j0, kEnd, tx));
+            threadsDo(tx -> rowUpdate(ks, vs, qr, acc, st, mx, sum, bb, hh, i0.plus(tx), j0, kEnd, tx, copeZ,
+                gates));
           });
         });
         threadsDo(tx -> {
@@ -210,17 +235,22 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
       });
     }
 
-    /** One thread's scores against the tile, masks and slots, online softmax update and P·V. */
+    /**
+     * One thread's scores against the tile, masks and slots, the CoPE row scan (keys last to first, the gate sum
+     * carried in {@code gates}), online softmax update and P·V.
+     */
     private void rowUpdate(Buf ks, Buf vs, Buf qr, Buf acc, Buf st, Buf mx, Buf sum, Var bb, Var hh, Expr i,
-        Var j0, Var kEnd, Expr tx) {
+        Var j0, Var kEnd, Expr tx, @Nullable Buf copeZ, @Nullable Buf gates) {
       Expr m0 = reg(tx, 1, c64(0));
+      Cope cope = slots.cope();
       Buf mt = ln.allocate("tile_max", DType.FLOAT32, 1, "local");
       ln.store(mt, mx.get(m0), c64(0));
       // a constant trip count with a guard (not a loop to the live keys): TVM would otherwise shrink the scores
       // registers to a symbolic size, which the CUDA host codegen refuses; the guard keeps dead keys (past m)
-      // from reading captured tensors
-      Var liveKeys = ln.let("live_keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
-      ln.loop("jj", kBlock, Kind.SERIAL, jj -> ln.ifThen(jj.lt(liveKeys), () -> {
+      // from reading captured tensors. With CoPE the keys are visited from the last one back (the row scan).
+      Var keys = ln.let("keys", te.minimum(c64(kBlock), kEnd.minus(j0)));
+      ln.loop("jj", kBlock, Kind.SERIAL, jx -> ln.ifThen(jx.lt(keys), () -> {
+        Var jj = cope == null ? jx : ln.let("jj_rev", keys.minus(c64(1)).minus(jx));
         Var j = ln.let("j", j0.plus(jj));
         Buf dot = ln.allocate("dot", DType.FLOAT32, 1, "local");
         ln.store(dot, te.f32(0), c64(0));
@@ -233,6 +263,15 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
               storeRawLogit(dot, c64(0), bb, hh, kvHead(hh), i, j));
         }
         Expr[] sv = scored(dot.get(c64(0)), bb, hh, i, j, kEnd);
+        if (cope != null) {
+          // (5) CoPE: g = sigmoid(ŝ) on visible keys, p = min(Σ_{t >= j} g, P - 1), ŝ += c(z, p)
+          Expr g0 = reg(tx, 1, c64(0));
+          Var sc = ln.let("s_cope", sv[0]);
+          ln.store(gates, gates.get(g0).plus(cope.gate(te, sc, sv[1])), g0);
+          Var pos = ln.let("cope_p", cope.position(te, gates.get(g0)));
+          int pCount = cope.maxPos();
+          sv[0] = sc.plus(cope.term(te, pos, DType.INT64, pp -> copeZ.get(reg(tx, pCount, pp))));
+        }
         if (sigmoid != null) {
           // no normalisation: P = sigmoid(s + β), 0 where masked, straight into P·V
           ln.store(st, te.select(sv[1], sigmoid.weight(sv[0]), te.f32(0)), reg(tx, kBlock, jj));
@@ -251,7 +290,7 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
         ln.store(mx, mNew, m0);
         ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc, acc.get(reg(tx, d, c)).times(alpha), reg(tx, d, c)));
       }
-      ln.loop("jj", te.minimum(c64(kBlock), kEnd.minus(j0)), Kind.SERIAL, jj -> {
+      ln.loop("jj", keys, Kind.SERIAL, jj -> {
         Expr x = st.get(reg(tx, kBlock, jj));
         Var p = ln.let("p", sigmoid != null ? x : te.select(x.gt(low), te.exp(x.minus(mNew)), te.f32(0)));
         ln.store(sum, sum.get(m0).plus(p), m0);

@@ -13,8 +13,11 @@ package org.attn4j.attention;
  *   <li>{@link #OUT}: {@code o_i = ℓ_i > 0 ? a_i / ℓ_i : 0} (rows with no visible key give 0);</li>
  *   <li>{@link #LSE} (optional): {@code ℓ_i > 0 ? μ_i + log ℓ_i : -inf}.</li>
  * </ol>
- * The normaliser slot ({@link Normalizer}) changes (6) and (7) for a sink; sigmoid attention has no {@link #MAX},
- * {@link #SUM} or {@link #LSE} stage, {@link #EXP} is {@code sigmoid(s_ij + β)} and {@link #OUT} is {@code a_i}.
+ * With a row scan (CoPE, {@link Cope}), the generic compute adds {@link #COPE_Z} and {@link #COPE_POS}
+ * ({@code O(n m²)}: a correctness baseline; the flash schedules scan each row instead) and the logits read by
+ * (3) and (4) include the CoPE term. The normaliser slot ({@link Normalizer}) changes (6) and (7) for a sink;
+ * sigmoid attention has no {@link #MAX}, {@link #SUM} or {@link #LSE} stage,
+ * {@link #EXP} is {@code sigmoid(s_ij + β)} and {@link #OUT} is {@code a_i}.
  */
 public final class AttentionStages {
   private AttentionStages() {}
@@ -37,4 +40,11 @@ public final class AttentionStages {
   public static final String OUT = "attn.out";
   /** Row log-sum-exp {@code [b, h, n]}. */
   public static final String LSE = "attn.lse";
+  /** CoPE's position logits {@code z [b, h, n, p]} (float32), with a row scan ({@link Cope}). */
+  public static final String COPE_Z = "attn.cope_z";
+  /**
+   * CoPE's gate sums {@code Σ_{t >= j} g_it [b, h, n, m]} (float32; the position is their minimum with
+   * {@code P - 1}), with a row scan ({@link Cope}).
+   */
+  public static final String COPE_POS = "attn.cope_pos";
 }

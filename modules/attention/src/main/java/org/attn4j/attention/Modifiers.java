@@ -200,6 +200,64 @@ public final class Modifiers {
     return m;
   }
 
+  /** x-transformers' {@code cope_max_pos}. */
+  public static final int COPE_MAX_POS = 16;
+  /** x-transformers' {@code soft_onehot_temp}. */
+  public static final double COPE_SOFT_ONE_HOT_TEMPERATURE = 0.05;
+
+  /**
+   * CoPE, contextual position encoding (Golovneva et al. 2024; VARIANTS.md §4), with linear interpolation: the row
+   * scan of slot (5), see {@link Cope} for the formula. Reads {@code cope_table [p, d]} (float32, {@code E}, shared
+   * by the heads; x-transformers zero-initialises it, and a zero table is plain causal attention). Causal only.
+   * Manifest parameters: {@code max_pos}.
+   *
+   * <pre>{@code
+   * Variant v = Variant.of(causalSpec, Modifiers.rotary(Rotary.halfOf(64), RotaryPositions.arange()),
+   *     Modifiers.cope(16));
+   * // kernel arguments: q, k, v, cope_table [16, 64], out
+   * }</pre>
+   *
+   * @param maxPos {@code P >= 1} ({@link #COPE_MAX_POS})
+   * @throws IllegalArgumentException if {@code P < 1}; when the kernel is defined, unless the spec is causal
+   *     ({@link Causal#BOTTOM_RIGHT})
+   */
+  public static Modifier cope(int maxPos) {
+    return copeModifier(maxPos, null);
+  }
+
+  /**
+   * CoPE with x-transformers' soft one-hot interpolation at temperature {@code T}
+   * ({@link #COPE_SOFT_ONE_HOT_TEMPERATURE}): {@code c_ij = Σ_p softmax_p(-|p_ij - p| / T) z_ip}. As
+   * {@link #cope(int)} otherwise; manifest parameters {@code max_pos}, {@code temperature}.
+   *
+   * @throws IllegalArgumentException if {@code P < 1} or {@code T} is not a finite value {@code > 0}; when the
+   *     kernel is defined, unless the spec is causal
+   */
+  public static Modifier cope(int maxPos, double temperature) {
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("cope temperature: expected a finite T > 0, got " + temperature);
+    }
+    return copeModifier(maxPos, temperature);
+  }
+
+  private static Modifier copeModifier(int maxPos, @Nullable Double temperature) {
+    if (maxPos < 1) {
+      throw new IllegalArgumentException("cope: expected P >= 1 positions, got " + maxPos);
+    }
+    Map<String, Object> p = temperature == null ? params("max_pos", maxPos)
+        : params("max_pos", maxPos, "temperature", temperature);
+    String name = "cope_p" + maxPos + (temperature == null ? "" : "_soft" + temperature);
+    return Modifier.named(name, p, ctx -> {
+      AttentionSpec spec = ctx.getSpec();
+      if (spec.getCausal() != Causal.BOTTOM_RIGHT) {
+        throw new IllegalArgumentException("cope: expected causal = BOTTOM_RIGHT (CoPE is causal only: its"
+            + " positions count the gates of the keys up to the query), got " + spec.getCausal());
+      }
+      Tensor table = ctx.capture("cope_table", DType.FLOAT32, maxPos, spec.getHeadDim());
+      return Slots.cope(new Cope(table, maxPos, temperature));
+    });
+  }
+
   /**
    * FoX's default {@code ε} for block skipping ({@link #forgetting(ForgetGate, ForgetDirection, double, double)}):
    * a key may be skipped once its decay factor {@code e^{B_ij}} is below {@code 1e-12} ({@code B_ij < -27.6}), so

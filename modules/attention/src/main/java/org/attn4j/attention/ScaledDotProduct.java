@@ -1,6 +1,8 @@
 package org.attn4j.attention;
 
 import static org.attn4j.attention.AttentionStages.ACC;
+import static org.attn4j.attention.AttentionStages.COPE_POS;
+import static org.attn4j.attention.AttentionStages.COPE_Z;
 import static org.attn4j.attention.AttentionStages.EXP;
 import static org.attn4j.attention.AttentionStages.K_ROPE;
 import static org.attn4j.attention.AttentionStages.LSE;
@@ -128,11 +130,31 @@ public final class ScaledDotProduct {
     });
     double tau = spec.getScale();
     // the scale and score terms are applied where scores are read, so the reduction stays a pure dot product
-    Index4 logit = (bb, hh, i, j) -> {
+    Index4 scored = (bb, hh, i, j) -> {
       Expr x = s.get(bb, hh, i, j).times(tau);
       return slots.scoreMod() != null ? onKeyAxis(te, m, n, i, p -> slots.scoreMod().apply(x, bb, hh, p, j)) : x;
     };
     Mask visible = (bb, hh, i, j) -> visible(te, spec, slots, lens, n, m, bb, hh, i, j);
+    Index4 logit;
+    Cope cope = slots.cope();
+    if (cope != null) {
+      // (1b) row scan, CoPE: z_ip = q'_i·E_p (rotated, unscaled q), p_ij = min(Σ_{t >= j} g_it, P - 1) as a
+      // reduction over t (O(n m²): this compute is the correctness baseline, the flash schedules scan the row)
+      Tensor table = cope.table();
+      IterVar cz = te.reduceAxis("c", d);
+      Tensor z = te.compute(COPE_Z, "attn", new Expr[] {b, hE, n, te.i32(cope.maxPos())}, (bb, hh, i, pp) ->
+          te.sum(qs.get(bb, hh, i, cz.getVar()).cast(acc).times(table.get(pp, cz.getVar())), cz));
+      IterVar tg = te.reduceAxis("t", m);
+      Tensor pos = te.compute(COPE_POS, "attn", new Expr[] {b, hE, n, m}, (bb, hh, i, j) -> {
+        Var t2 = tg.getVar();
+        Expr g = cope.gate(te, scored.apply(bb, hh, i, t2), visible.apply(bb, hh, i, t2));
+        return te.sum(te.select(t2.ge(j), g, te.f32(0)), tg);
+      });
+      logit = (bb, hh, i, j) -> scored.apply(bb, hh, i, j).plus(cope.term(te,
+          cope.position(te, pos.get(bb, hh, i, j)), DType.INT32, pp -> z.get(bb, hh, i, pp)));
+    } else {
+      logit = scored;
+    }
 
     // (2) row max over visible keys (not for sigmoid)
     IterVar jm = te.reduceAxis("j", m);

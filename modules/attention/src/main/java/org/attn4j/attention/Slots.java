@@ -9,9 +9,9 @@ import org.jspecify.annotations.Nullable;
  * The template's hook points (VARIANTS.md §8) through which variants change the core. Empty slots
  * ({@link #none()}) give plain scaled dot-product attention. Wired here: the q/k prologue (1, {@link Rotation}), the
  * v prologue (2, {@link ValueMix}), the pointwise score slot (3), the mask slot (4) with optional key bounds and a
- * data-dependent skip promise ({@link Negligible}) for block skipping, and the normaliser slot (6); the row-scan
- * and epilogue slots come with the variants that use them. Users fill slots through a {@link Modifier}; the gallery
- * is {@link Modifiers}.
+ * data-dependent skip promise ({@link Negligible}) for block skipping, the row scan (5, {@link Cope}) and the
+ * normaliser slot (6); the epilogue slot comes with the variants that use it. Users fill slots through a
+ * {@link Modifier}; the gallery is {@link Modifiers}.
  *
  * <p>Indices seen by the slots: {@code b} the batch row, {@code h} the query head, {@code j} the key, and
  * {@code i} the query's position on the key axis, {@code i = row + (m - n)} (right-aligned like the causal mask:
@@ -29,14 +29,22 @@ import org.jspecify.annotations.Nullable;
  * @param rotation slot (1): rotary on q and k as they are loaded; null = none
  * @param valueMix slot (2): {@code v' = valueMix(v, b, h_kv, j, c)} as v is loaded; null = identity
  * @param negligible an optional promise for data-dependent block skipping (see {@link Negligible}); null = none
+ * @param cope slot (5): the CoPE row scan, after the masks and before the normaliser; null = none
  */
 public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nullable KeyRange keyRange,
     Normalizer normalizer, @Nullable Rotation rotation, @Nullable ValueMix valueMix,
-    @Nullable Negligible negligible) {
+    @Nullable Negligible negligible, @Nullable Cope cope) {
 
   /** Checks {@code normalizer} is given. */
   public Slots {
     Objects.requireNonNull(normalizer, "normalizer");
+  }
+
+  /** Every slot but the row scan. */
+  public Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nullable KeyRange keyRange,
+      Normalizer normalizer, @Nullable Rotation rotation, @Nullable ValueMix valueMix,
+      @Nullable Negligible negligible) {
+    this(scoreMod, maskMod, keyRange, normalizer, rotation, valueMix, negligible, null);
   }
 
   /** Score, mask, key range and normaliser slots, no prologues, no skip promise. */
@@ -156,19 +164,25 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
     return new Slots(null, null, null, Normalizer.softmax(), null, Objects.requireNonNull(mix, "mix"), null);
   }
 
+  /** Only a row scan. */
+  public static Slots cope(Cope cope) {
+    return new Slots(null, null, null, Normalizer.softmax(), null, null, null, Objects.requireNonNull(cope, "cope"));
+  }
+
   /** These slots with a skip promise added (ORed with any promise they already make). */
   public Slots withNegligible(Negligible promise) {
     Objects.requireNonNull(promise, "promise");
     Negligible before = negligible;
     return new Slots(scoreMod, maskMod, keyRange, normalizer, rotation, valueMix, before == null ? promise
-        : (b, h, i, j) -> before.apply(b, h, i, j).or(promise.apply(b, h, i, j)));
+        : (b, h, i, j) -> before.apply(b, h, i, j).or(promise.apply(b, h, i, j)), cope);
   }
 
   /**
    * These slots followed by {@code next}'s: score terms apply in order ({@code next}'s to this one's result),
    * masks are ANDed, key ranges intersect.
    *
-   * @throws IllegalArgumentException if both set a normaliser other than softmax, a rotation or a value mix
+   * @throws IllegalArgumentException if both set a normaliser other than softmax, a rotation, a value mix or a row
+   *     scan
    */
   public Slots then(Slots next) {
     ScoreMod s1 = scoreMod;
@@ -186,6 +200,9 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
     if (valueMix != null && next.valueMix != null) {
       throw new IllegalArgumentException("valueMix: expected at most one modifier to set the v prologue, got two");
     }
+    if (cope != null && next.cope != null) {
+      throw new IllegalArgumentException("cope: expected at most one modifier to set the row scan, got two");
+    }
     Negligible n1 = negligible;
     Negligible n2 = next.negligible;
     return new Slots(
@@ -195,6 +212,7 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
         default1 ? next.normalizer : normalizer,
         rotation != null ? rotation : next.rotation,
         valueMix != null ? valueMix : next.valueMix,
-        n1 == null ? n2 : n2 == null ? n1 : (b, h, i, j) -> n1.apply(b, h, i, j).or(n2.apply(b, h, i, j)));
+        n1 == null ? n2 : n2 == null ? n1 : (b, h, i, j) -> n1.apply(b, h, i, j).or(n2.apply(b, h, i, j)),
+        cope != null ? cope : next.cope);
   }
 }

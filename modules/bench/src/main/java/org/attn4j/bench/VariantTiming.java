@@ -27,7 +27,8 @@ import org.attn4j.runtime.Dims;
  * calls interleaved round by round (so drift hits every variant alike); prints the median per variant and its
  * ratio to the core's. Variants: the core; FoX with gates at FoX's initialisation ({@code logsigmoid(5)}, no tile
  * is negligible at these lengths); FoX with decaying gates ({@code a_t} in {@code [-1, -0.1]}) with the default
- * {@code ε} (tiles skipped) and with {@code ε = 0} (none skipped); the per-token value residual. A development
+ * {@code ε} (tiles skipped) and with {@code ε = 0} (none skipped); the per-token value residual; CoPE with
+ * {@code P = 16}, linear and soft one-hot (a table uniform in {@code [-1, 1]}). A development
  * tool, not the benchmark ({@link BenchMain}): no oracle check here (the conformance tests make it).
  *
  * <p>Usage: {@code VariantTiming [b h n d rounds]}, default {@code 1 8 1024 64 30} ({@code m = n}).
@@ -57,7 +58,12 @@ public final class VariantTiming {
         new Case("fox decaying, eps=0", Variant.of(spec, Modifiers.forgetting(ForgetGate.DATA_DEPENDENT,
             ForgetDirection.FORWARD, 1, 0)), List.of(Modifiers.forgetCumsum(decaying, b, h))),
         new Case("value residual", Variant.of(spec, Modifiers.valueResidualPerToken()),
-            List.of(TestData.uniform(6, b * h * n * d, -1, 1), TestData.uniform(7, b * h * n, 0, 1))));
+            List.of(TestData.uniform(6, b * h * n * d, -1, 1), TestData.uniform(7, b * h * n, 0, 1))),
+        new Case("cope P=16", Variant.of(spec, Modifiers.cope(Modifiers.COPE_MAX_POS)),
+            List.of(TestData.uniform(8, Modifiers.COPE_MAX_POS * d, -1, 1))),
+        new Case("cope P=16 soft one-hot", Variant.of(spec, Modifiers.cope(Modifiers.COPE_MAX_POS,
+            Modifiers.COPE_SOFT_ONE_HOT_TEMPERATURE)),
+            List.of(TestData.uniform(8, Modifiers.COPE_MAX_POS * d, -1, 1))));
     BuildTarget target = BuildTarget.hostCpu();
     try (BufferAllocator allocator = new RootAllocator()) {
       List<AttentionKernel> kernels = new ArrayList<>();
