@@ -183,6 +183,10 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         }
         Buf omegaF = omega;
         Buf ktF = kt;
+        Slots.Memory mem = slots.memory();
+        if (mem != null) {
+          memoryKeys(mem, qt, st, mx, mNew, alpha, sum, acc, bb, hh, kh, i0, live);
+        }
         Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
           // CoPE scans each row from its last key backwards: the tiles are visited last to first (the online
@@ -264,6 +268,72 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
               k.get(bb, kh, key, c.plus(c64(2 * half))).cast(DType.FLOAT32), base.plus(c).plus(c64(2 * half))));
         }
       });
+    }
+
+    /**
+     * Learned memory keys, before the keys proper: {@code M} keys in chunks of {@code kBlock} through the score
+     * tile, all visible, unrotated, without score terms or masks (their values unmixed); the same online softmax.
+     * A special query of PAIRWISE_EXEMPT meets them with its raw vector.
+     */
+    private void memoryKeys(Slots.Memory mem, Buf qt, Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum,
+        Buf acc, Var bb, Var hh, Var kh, Var i0, Var live) {
+      for (int c0 = 0; c0 < mem.count(); c0 += kBlock) {
+        int first = c0;
+        int count = Math.min(kBlock, mem.count() - c0);
+        ln.loop("jm", count, Kind.SERIAL, jj -> {
+          Expr row0 = jj.times(c64(qBlock));
+          ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(st, te.f32(0), row0.plus(r)));
+          ln.loop("c", d, Kind.SERIAL, c -> {
+            Var key = ln.let("mem_k", mem.keys().get(kh, jj.plus(c64(first)), c).cast(DType.FLOAT32));
+            ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(st,
+                st.get(row0.plus(r)).plus(key.times(qt.get(packedDim(c).times(c64(qBlock)).plus(r)))), row0.plus(r)));
+          });
+          Rotation rot = slots.rotation();
+          if (rot != null && rot.hasExemptPairs()) {
+            Expr rows = te.maximum(c64(0), te.minimum(live, c64(rot.getSpecial().getCount()).minus(i0.plus(m).minus(n))));
+            ln.loop("r", rows, Kind.SERIAL, r -> {
+              Expr at = row0.plus(r);
+              ln.store(st, te.f32(0), at);
+              ln.loop("c", d, Kind.SERIAL, c -> ln.store(st, st.get(at).plus(q.get(bb, hh, i0.plus(r), c)
+                  .cast(DType.FLOAT32).times(mem.keys().get(kh, jj.plus(c64(first)), c).cast(DType.FLOAT32))), at));
+              ln.store(st, st.get(at).times(spec.getScale()), at);
+            });
+          }
+        });
+        if (sigmoid != null) {
+          ln.loop("jm", count, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+            Expr at = jj.times(c64(qBlock)).plus(r);
+            ln.store(st, sigmoid.weight(st.get(at)), at);
+          }));
+        } else {
+          ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
+          ln.loop("jm", count, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r ->
+              ln.store(mNew, te.maximum(mNew.get(r), st.get(jj.times(c64(qBlock)).plus(r))), r)));
+          ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+            ln.store(alpha, te.exp(mx.get(r).minus(mNew.get(r))), r);
+            ln.store(sum, sum.get(r).times(alpha.get(r)), r);
+            ln.store(mx, mNew.get(r), r);
+          });
+          ln.loop("jm", count, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+            Expr at = jj.times(c64(qBlock)).plus(r);
+            Var p = ln.let("p", te.exp(st.get(at).minus(mNew.get(r))));
+            ln.store(st, p, at);
+            ln.store(sum, sum.get(r).plus(p), r);
+          }));
+        }
+        ln.loop("r", live, Kind.SERIAL, r -> {
+          Expr scale = sigmoid != null ? te.f32(1) : alpha.get(r);
+          ln.loop("jm", count, Kind.SERIAL, jj -> {
+            Expr p = st.get(jj.times(c64(qBlock)).plus(r));
+            ln.loop("c", d, Kind.VECTORIZED, c -> {
+              Expr at = r.times(c64(d)).plus(c);
+              Expr prior = jj.eq(c64(0));
+              ln.store(acc, te.select(prior, acc.get(at).times(scale), acc.get(at)).plus(p.times(
+                  mem.values().get(kh, jj.plus(c64(first)), c).cast(DType.FLOAT32))), at);
+            });
+          });
+        });
+      }
     }
 
     /**

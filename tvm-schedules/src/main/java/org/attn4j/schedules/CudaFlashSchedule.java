@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.attn4j.attention.AttentionGraph;
 import org.attn4j.attention.Cope;
+import org.attn4j.attention.Slots;
 import org.attn4j.attention.Causal;
 import org.attn4j.te.DType;
 import org.attn4j.te.Expr;
@@ -182,6 +183,10 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
           ln.store(mx, low, reg(tx, 1, c64(0)));
           ln.store(sum, te.f32(0), reg(tx, 1, c64(0)));
         });
+        Slots.Memory mem = slots.memory();
+        if (mem != null) {
+          threadsDo(tx -> memoryRow(mem, qr, acc, mx, sum, bb, hh, kh, te.minimum(i0.plus(tx), n.minus(c64(1))), tx));
+        }
         Expr tiles = kEnd.plus(c64(kBlock - 1)).div(c64(kBlock)).minus(tile0);
         ln.loop("jo", tiles, Kind.SERIAL, jo -> {
           // CoPE scans each row from its last key backwards: tiles last to first (the online softmax does not
@@ -232,6 +237,46 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
           ln.store(ks, keyElement(bb, kh, key, c), e);
           ln.store(vs, loadValue(bb, kh, key, c), e);
         });
+      });
+    }
+
+    /**
+     * One thread's row against the learned memory keys, before the keys proper: all visible, unrotated, no score
+     * terms, read straight from global memory (M is small); the online softmax one key at a time.
+     */
+    private void memoryRow(Slots.Memory mem, Buf qr, Buf acc, Buf mx, Buf sum, Var bb, Var hh, Var kh, Expr row,
+        Expr tx) {
+      Expr m0 = reg(tx, 1, c64(0));
+      ln.loop("jm", mem.count(), Kind.SERIAL, jm -> {
+        Buf dot = ln.allocate("mem_dot", DType.FLOAT32, 1, "local");
+        ln.store(dot, te.f32(0), c64(0));
+        ln.loop("c", d, Kind.UNROLLED, c -> ln.store(dot, dot.get(c64(0)).plus(qr.get(reg(tx, d, c))
+            .times(mem.keys().get(kh, jm, c).cast(DType.FLOAT32))), c64(0)));
+        Expr exempt = exempt(row, c64(Long.MAX_VALUE));
+        if (exempt != null) {
+          // a special query (PAIRWISE_EXEMPT) meets the memory keys with its raw vector
+          ln.ifThen(exempt, () -> {
+            ln.store(dot, te.f32(0), c64(0));
+            ln.loop("c", d, Kind.SERIAL, c -> ln.store(dot, dot.get(c64(0)).plus(q.get(bb, hh, row, c)
+                .cast(DType.FLOAT32).times(mem.keys().get(kh, jm, c).cast(DType.FLOAT32))), c64(0)));
+            ln.store(dot, dot.get(c64(0)).times(spec.getScale()), c64(0));
+          });
+        }
+        Var s = ln.let("mem_s", dot.get(c64(0)));
+        Expr p;
+        if (sigmoid != null) {
+          p = sigmoid.weight(s);
+          ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc, acc.get(reg(tx, d, c))
+              .plus(p.times(mem.values().get(kh, jm, c).cast(DType.FLOAT32))), reg(tx, d, c)));
+          return;
+        }
+        Var mNew = ln.let("mem_m_new", te.maximum(mx.get(m0), s));
+        Var alpha = ln.let("mem_alpha", te.exp(mx.get(m0).minus(mNew)));
+        Var pv = ln.let("mem_p", te.exp(s.minus(mNew)));
+        ln.store(sum, sum.get(m0).times(alpha).plus(pv), m0);
+        ln.store(mx, mNew, m0);
+        ln.loop("c", d, Kind.UNROLLED, c -> ln.store(acc, acc.get(reg(tx, d, c)).times(alpha)
+            .plus(pv.times(mem.values().get(kh, jm, c).cast(DType.FLOAT32))), reg(tx, d, c)));
       });
     }
 

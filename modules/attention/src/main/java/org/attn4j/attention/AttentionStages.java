@@ -5,6 +5,8 @@ package org.attn4j.attention;
  * up by these names, never by position. The math, per {@code (b, h, i)}:
  * <ol>
  *   <li>with a rotation slot, {@link #Q_ROPE} and {@link #K_ROPE}: the rotated q and k ({@link Rotation});</li>
+ *   <li>with memory key/values, the MEM_ stages compute the same quantities over the {@code M} memory keys and
+ *       {@link #MAX}, {@link #SUM}, {@link #ACC} combine them with the keys' ({@code attn.max_keys}...);</li>
  *   <li>{@link #SCORES}: {@code s_ij = τ·q_i·k_j} plus the score terms of the variant;</li>
  *   <li>{@link #MAX}: {@code μ_i = max over visible j of s_ij} (identity: the lowest finite float);</li>
  *   <li>{@link #EXP}: {@code p_ij = visible ? exp(s_ij - μ_i) : 0};</li>
@@ -26,6 +28,16 @@ public final class AttentionStages {
   public static final String Q_ROPE = "attn.q_rope";
   /** Rotated keys {@code [b, h_kv, m, d]} (float32), with a rotation slot. */
   public static final String K_ROPE = "attn.k_rope";
+  /** Memory logits {@code [b, h, n, M]} (unscaled dot products), with learned memory key/values. */
+  public static final String MEM_SCORES = "attn.mem_scores";
+  /** Memory row maximum {@code [b, h, n]}; {@link #MAX} then combines it with the keys' ({@code attn.max_keys}). */
+  public static final String MEM_MAX = "attn.mem_max";
+  /** Memory weights {@code [b, h, n, M]}. */
+  public static final String MEM_EXP = "attn.mem_exp";
+  /** Memory row sum {@code [b, h, n]}; {@link #SUM} adds it to the keys' ({@code attn.sum_keys}). */
+  public static final String MEM_SUM = "attn.mem_sum";
+  /** Memory accumulator {@code [b, h, n, d]}; {@link #ACC} adds it to the keys' ({@code attn.acc_keys}). */
+  public static final String MEM_ACC = "attn.mem_acc";
   /** Scaled logits {@code [b, h, n, m]}. */
   public static final String SCORES = "attn.scores";
   /** Row maximum {@code [b, h, n]}. */

@@ -569,4 +569,24 @@ public final class Modifiers {
   private static Expr read(Tensor pos, boolean perBatch, Expr b, Expr t) {
     return perBatch ? pos.get(b, t) : pos.get(t);
   }
+
+  /**
+   * Learned memory key/values, x-transformers' {@code num_mem_kv} (VARIANTS.md §3): reads {@code memory_k} and
+   * {@code memory_v} {@code [h_kv, M, d]} (the spec's dtype), prepended to every row's keys, never rotated, always
+   * visible, with no score term. Not combinable with a soft-cap (x-transformers caps memory logits too, and the
+   * score slot cannot tell a cap from a bias): the kernel refuses the pair.
+   *
+   * @throws IllegalArgumentException if {@code count < 1}
+   */
+  public static Modifier memoryKv(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("memory kv: expected M >= 1, got " + count);
+    }
+    return Modifier.named("memkv" + count, params("count", count), ctx -> {
+      AttentionSpec spec = ctx.getSpec();
+      Tensor keys = ctx.capture("memory_k", spec.getDtype(), spec.getKvHeads(), count, spec.getHeadDim());
+      Tensor values = ctx.capture("memory_v", spec.getDtype(), spec.getKvHeads(), count, spec.getHeadDim());
+      return Slots.memory(new Slots.Memory(keys, values, count));
+    });
+  }
 }

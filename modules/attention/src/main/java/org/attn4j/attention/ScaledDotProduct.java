@@ -7,6 +7,11 @@ import static org.attn4j.attention.AttentionStages.EXP;
 import static org.attn4j.attention.AttentionStages.K_ROPE;
 import static org.attn4j.attention.AttentionStages.LSE;
 import static org.attn4j.attention.AttentionStages.MAX;
+import static org.attn4j.attention.AttentionStages.MEM_ACC;
+import static org.attn4j.attention.AttentionStages.MEM_EXP;
+import static org.attn4j.attention.AttentionStages.MEM_MAX;
+import static org.attn4j.attention.AttentionStages.MEM_SCORES;
+import static org.attn4j.attention.AttentionStages.MEM_SUM;
 import static org.attn4j.attention.AttentionStages.OUT;
 import static org.attn4j.attention.AttentionStages.Q_ROPE;
 import static org.attn4j.attention.AttentionStages.SCORES;
@@ -155,27 +160,69 @@ public final class ScaledDotProduct {
     } else {
       logit = scored;
     }
+    // learned memory keys: their own stages, combined with the keys' max, sum and accumulator
+    Slots.Memory mem = slots.memory();
+    boolean hasMem = mem != null;
+    @Nullable Tensor memS = null;
+    if (mem != null) {
+      IterVar cm = te.reduceAxis("c", d);
+      memS = te.compute(MEM_SCORES, "attn", new Expr[] {b, hE, n, te.i32(mem.count())}, (bb, hh, i, jj) -> {
+        Var cv = cm.getVar();
+        Expr qv = qs.get(bb, hh, i, cv);
+        Expr exempt = rot == null ? null : rot.exempt(te, i.plus(m.minus(n)), te.i32(Integer.MAX_VALUE));
+        if (exempt != null) {
+          // a special query (PAIRWISE_EXEMPT) meets the (unrotated) memory keys with its raw vector
+          qv = te.select(exempt, q.get(bb, hh, i, cv), qv);
+        }
+        return te.sum(qv.cast(acc).times(mem.keys().get(kvHead(te, spec, hh), jj, cv).cast(acc)), cm);
+      });
+    }
+    Tensor memScores = memS;
 
     // (2) row max over visible keys (not for sigmoid)
     IterVar jm = te.reduceAxis("j", m);
     // masked logits also become the lowest value in the body: the reduction's condition alone let masked logits
     // into the generic CPU schedule's max, harmless while they are ordinary scores (softmax is shift-invariant) but
     // not when a score term makes them large (FoX's F_i - F_j > 0 above the diagonal: every weight underflowed)
-    @Nullable Tensor mx = sigmoid != null ? null : te.compute(MAX, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+    @Nullable Tensor mx = sigmoid != null ? null : te.compute(hasMem ? MAX + "_keys" : MAX, "attn",
+        new Expr[] {b, hE, n}, (bb, hh, i) ->
         te.max(te.select(visible.apply(bb, hh, i, jm.getVar()), logit.apply(bb, hh, i, jm.getVar()), te.lowest(acc)),
             visible.apply(bb, hh, i, jm.getVar()), jm));
+    if (mem != null && mx != null) {
+      IterVar jmm = te.reduceAxis("jm", mem.count());
+      Tensor memMax = te.compute(MEM_MAX, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+          te.max(memScores.get(bb, hh, i, jmm.getVar()).times(tau), jmm));
+      Tensor keysMax = mx;
+      mx = te.compute(MAX, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+          te.maximum(keysMax.get(bb, hh, i), memMax.get(bb, hh, i)));
+    }
+    Tensor mxF = mx;
     // (3) p = exp(s - max) (sigmoid: sigmoid(s + β)), 0 where masked
     Tensor p = te.compute(EXP, "attn", new Expr[] {b, hE, n, m}, (bb, hh, i, j) ->
         te.select(visible.apply(bb, hh, i, j), sigmoid != null ? sigmoid.weight(logit.apply(bb, hh, i, j))
-            : te.exp(logit.apply(bb, hh, i, j).minus(mx.get(bb, hh, i))), te.f32(0)));
+            : te.exp(logit.apply(bb, hh, i, j).minus(mxF.get(bb, hh, i))), te.f32(0)));
+    @Nullable Tensor memP = mem == null ? null : te.compute(MEM_EXP, "attn",
+        new Expr[] {b, hE, n, te.i32(mem.count())}, (bb, hh, i, jj) -> {
+          Expr x = memScores.get(bb, hh, i, jj).times(tau);
+          return sigmoid != null ? sigmoid.weight(x) : te.exp(x.minus(mxF.get(bb, hh, i)));
+        });
     // (4) row sum (not for sigmoid)
     IterVar js = te.reduceAxis("j", m);
-    @Nullable Tensor l = sigmoid != null ? null : te.compute(SUM, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
-        te.sum(p.get(bb, hh, i, js.getVar()), js));
+    @Nullable Tensor l = sigmoid != null ? null : te.compute(hasMem ? SUM + "_keys" : SUM, "attn",
+        new Expr[] {b, hE, n}, (bb, hh, i) -> te.sum(p.get(bb, hh, i, js.getVar()), js));
+    if (mem != null && l != null) {
+      IterVar jms = te.reduceAxis("jm", mem.count());
+      Tensor memSum = te.compute(MEM_SUM, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+          te.sum(memP.get(bb, hh, i, jms.getVar()), jms));
+      Tensor keysSum = l;
+      l = te.compute(SUM, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
+          keysSum.get(bb, hh, i).plus(memSum.get(bb, hh, i)));
+    }
+    Tensor lF = l;
     // (5) aggregate
     IterVar ja = te.reduceAxis("j", m);
     Slots.ValueMix mix = slots.valueMix();
-    Tensor a = te.compute(ACC, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> {
+    Tensor a = te.compute(hasMem ? ACC + "_keys" : ACC, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> {
       Expr kv = kvHead(te, spec, hh);
       Expr val = v.get(bb, kv, ja.getVar(), cc).cast(acc);
       if (mix != null) {
@@ -183,14 +230,25 @@ public final class ScaledDotProduct {
       }
       return te.sum(p.get(bb, hh, i, ja.getVar()).times(val), ja);
     });
+    if (mem != null) {
+      IterVar jma = te.reduceAxis("jm", mem.count());
+      Tensor memAcc = te.compute(MEM_ACC, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) ->
+          te.sum(memP.get(bb, hh, i, jma.getVar()).times(mem.values().get(kvHead(te, spec, hh), jma.getVar(), cc)
+              .cast(acc)), jma));
+      Tensor keysAcc = a;
+      a = te.compute(ACC, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) ->
+          keysAcc.get(bb, hh, i, cc).plus(memAcc.get(bb, hh, i, cc)));
+    }
+    Tensor aF = a;
     // (6) normalise, zero empty rows
     Tensor o = te.compute(OUT, "attn", new Expr[] {b, hE, n, dE}, (bb, hh, i, cc) -> (sigmoid != null
-        ? a.get(bb, hh, i, cc) : norm.output(a.get(bb, hh, i, cc), mx.get(bb, hh, i), l.get(bb, hh, i), hh)).cast(t));
+        ? aF.get(bb, hh, i, cc) : norm.output(aF.get(bb, hh, i, cc), mxF.get(bb, hh, i), lF.get(bb, hh, i), hh))
+        .cast(t));
     // (7) optional log-sum-exp
     @Nullable Tensor lse = null;
     if (spec.hasLse()) {
       lse = te.compute(LSE, "attn", new Expr[] {b, hE, n}, (bb, hh, i) ->
-          norm.lse(mx.get(bb, hh, i), l.get(bb, hh, i), hh));
+          norm.lse(mxF.get(bb, hh, i), lF.get(bb, hh, i), hh));
     }
     return new AttentionGraph(spec, b, n, m, q, k, v, lens, ctx.getCaptured(), o, lse, slots);
   }

@@ -30,27 +30,28 @@ import org.jspecify.annotations.Nullable;
  * @param valueMix slot (2): {@code v' = valueMix(v, b, h_kv, j, c)} as v is loaded; null = identity
  * @param negligible an optional promise for data-dependent block skipping (see {@link Negligible}); null = none
  * @param cope slot (5): the CoPE row scan, after the masks and before the normaliser; null = none
+ * @param memory learned memory key/values prepended to every row's keys ({@link Memory}); null = none
  */
 public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nullable KeyRange keyRange,
     Normalizer normalizer, @Nullable Rotation rotation, @Nullable ValueMix valueMix,
-    @Nullable Negligible negligible, @Nullable Cope cope) {
+    @Nullable Negligible negligible, @Nullable Cope cope, @Nullable Memory memory) {
 
   /** Checks {@code normalizer} is given. */
   public Slots {
     Objects.requireNonNull(normalizer, "normalizer");
   }
 
-  /** Every slot but the row scan. */
+  /** Every slot but the row scan and memory. */
   public Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nullable KeyRange keyRange,
       Normalizer normalizer, @Nullable Rotation rotation, @Nullable ValueMix valueMix,
       @Nullable Negligible negligible) {
-    this(scoreMod, maskMod, keyRange, normalizer, rotation, valueMix, negligible, null);
+    this(scoreMod, maskMod, keyRange, normalizer, rotation, valueMix, negligible, null, null);
   }
 
   /** Score, mask, key range and normaliser slots, no prologues, no skip promise. */
   public Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nullable KeyRange keyRange,
       Normalizer normalizer) {
-    this(scoreMod, maskMod, keyRange, normalizer, null, null, null);
+    this(scoreMod, maskMod, keyRange, normalizer, null, null, null, null, null);
   }
 
   /** Score and mask slots with softmax and no key bounds. */
@@ -66,6 +67,26 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
   public interface ValueMix {
     /** The modified value element (float32). */
     Expr apply(Expr v, Expr b, Expr hKv, Expr j, Expr c);
+  }
+
+  /**
+   * Learned memory key/values (x-transformers' {@code num_mem_kv}, VARIANTS.md §3): {@code M} keys and values per
+   * kv head, shared by the batch, prepended to every row's keys. They are never rotated, always visible (no causal
+   * mask, key length or mask slot applies), take no score term, and read values as they are (no value mix).
+   *
+   * @param keys {@code [h_kv, M, d]}
+   * @param values {@code [h_kv, M, d]}
+   * @param count {@code M}
+   */
+  public record Memory(org.attn4j.te.Tensor keys, org.attn4j.te.Tensor values, int count) {
+    /** Checks the parts. */
+    public Memory {
+      Objects.requireNonNull(keys, "keys");
+      Objects.requireNonNull(values, "values");
+      if (count < 1) {
+        throw new IllegalArgumentException("memory: expected M >= 1 key/values, got " + count);
+      }
+    }
   }
 
   /**
@@ -156,17 +177,25 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
   /** Only a q/k prologue. */
   public static Slots rotation(Rotation rotation) {
     return new Slots(null, null, null, Normalizer.softmax(), Objects.requireNonNull(rotation, "rotation"), null,
-        null);
+        null, null, null);
   }
 
   /** Only a v prologue. */
   public static Slots valueMix(ValueMix mix) {
-    return new Slots(null, null, null, Normalizer.softmax(), null, Objects.requireNonNull(mix, "mix"), null);
+    return new Slots(null, null, null, Normalizer.softmax(), null, Objects.requireNonNull(mix, "mix"), null, null,
+        null);
+  }
+
+  /** Only learned memory key/values. */
+  public static Slots memory(Memory memory) {
+    return new Slots(null, null, null, Normalizer.softmax(), null, null, null, null,
+        Objects.requireNonNull(memory, "memory"));
   }
 
   /** Only a row scan. */
   public static Slots cope(Cope cope) {
-    return new Slots(null, null, null, Normalizer.softmax(), null, null, null, Objects.requireNonNull(cope, "cope"));
+    return new Slots(null, null, null, Normalizer.softmax(), null, null, null, Objects.requireNonNull(cope, "cope"),
+        null);
   }
 
   /** These slots with a skip promise added (ORed with any promise they already make). */
@@ -174,7 +203,7 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
     Objects.requireNonNull(promise, "promise");
     Negligible before = negligible;
     return new Slots(scoreMod, maskMod, keyRange, normalizer, rotation, valueMix, before == null ? promise
-        : (b, h, i, j) -> before.apply(b, h, i, j).or(promise.apply(b, h, i, j)), cope);
+        : (b, h, i, j) -> before.apply(b, h, i, j).or(promise.apply(b, h, i, j)), cope, memory);
   }
 
   /**
@@ -197,6 +226,9 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
     if (rotation != null && next.rotation != null) {
       throw new IllegalArgumentException("rotation: expected at most one modifier to set the q/k prologue, got two");
     }
+    if (memory != null && next.memory != null) {
+      throw new IllegalArgumentException("memory: expected at most one modifier to add memory key/values, got two");
+    }
     if (valueMix != null && next.valueMix != null) {
       throw new IllegalArgumentException("valueMix: expected at most one modifier to set the v prologue, got two");
     }
@@ -213,6 +245,7 @@ public record Slots(@Nullable ScoreMod scoreMod, @Nullable MaskMod maskMod, @Nul
         rotation != null ? rotation : next.rotation,
         valueMix != null ? valueMix : next.valueMix,
         n1 == null ? n2 : n2 == null ? n1 : (b, h, i, j) -> n1.apply(b, h, i, j).or(n2.apply(b, h, i, j)),
-        cope != null ? cope : next.cope);
+        cope != null ? cope : next.cope,
+        memory != null ? memory : next.memory);
   }
 }

@@ -69,6 +69,14 @@ public final class Variant {
     for (Modifier mod : modifiers) {
       s = s.then(Objects.requireNonNull(mod.define(ctx), () -> mod.getName() + ": define returned null"));
     }
+    if (s.memory() != null && s.cope() != null) {
+      throw new IllegalArgumentException("memory kv with CoPE: not supported yet (the row scan would have to run"
+          + " over the memory keys after the keys proper), got " + getName());
+    }
+    if (s.memory() != null && modifiers.stream().anyMatch(mod -> mod.getName().startsWith("softcap"))) {
+      throw new IllegalArgumentException("memory kv with a soft-cap: not supported (x-transformers caps memory"
+          + " logits too, and the score slot cannot apply a cap without the biases), got " + getName());
+    }
     return s;
   }
 
