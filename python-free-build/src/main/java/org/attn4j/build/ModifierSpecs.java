@@ -34,6 +34,8 @@ import org.attn4j.attention.SpecialTokens;
  *   <tr><td>{@code forgetting}</td><td>{@code gate} [data_dependent | bias_only | fixed | none],
  *       {@code direction} [forward | bidirectional], {@code lambda} [1], {@code epsilon} [1e-12]</td></tr>
  *   <tr><td>{@code value_residual}</td><td>{@code lambda} [0.5], or {@code per_token} [false]</td></tr>
+ *   <tr><td>{@code memory_kv}</td><td>{@code count}</td></tr>
+ *   <tr><td>{@code cope}</td><td>{@code max_pos} [16], {@code temperature} [none: linear interpolation]</td></tr>
  * </table>
  *
  * <p>Example spec entry: {@code "modifiers": [{"name": "rotary", "positions": "cross"}, {"name": "alibi"}]};
@@ -44,7 +46,8 @@ public final class ModifierSpecs {
 
   /** The names this class knows. */
   public static final Set<String> NAMES = Set.of("alibi", "soft_cap", "sliding_window", "documents", "prefix_lm",
-      "sinks", "softmax_plus_one", "sigmoid", "t5_bias", "rotary", "forgetting", "value_residual");
+      "sinks", "softmax_plus_one", "sigmoid", "t5_bias", "rotary", "forgetting", "value_residual", "memory_kv",
+      "cope");
 
   /**
    * A modifier from its command-line form {@code name[:key=value,...]} for a kernel of head dim {@code headDim}.
@@ -97,6 +100,9 @@ public final class ModifierSpecs {
           p.dbl("epsilon", Modifiers.FORGET_EPSILON));
       case "value_residual" -> p.bool("per_token", false) ? Modifiers.valueResidualPerToken()
           : Modifiers.valueResidual(p.dbl("lambda", Modifiers.VALUE_RESIDUAL_LAMBDA));
+      case "memory_kv" -> Modifiers.memoryKv(p.integer("count", null));
+      case "cope" -> p.raw("temperature") == null ? Modifiers.cope(p.integer("max_pos", Modifiers.COPE_MAX_POS))
+          : Modifiers.cope(p.integer("max_pos", Modifiers.COPE_MAX_POS), p.dbl("temperature", null));
       default -> throw new IllegalStateException(name);
     };
     p.checkAllUsed();

@@ -68,6 +68,8 @@ class BuildSpecTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positions: expected arange, self or cross");
     assertThatThrownBy(() -> ModifierSpecs.parse("forgetting:gate=sometimes", 64))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate: expected one of [data_dependent");
+    assertThat(ModifierSpecs.parse("cope:max_pos=8,temperature=0.05", 64).getName()).startsWith("cope");
+    assertThat(ModifierSpecs.parse("memory_kv:count=4", 64).getName()).isEqualTo("memkv4");
     assertThatThrownBy(() -> ModifierSpecs.parse("sliding_window:left=1.5", 64))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("left: expected an integer, got 1.5");
   }

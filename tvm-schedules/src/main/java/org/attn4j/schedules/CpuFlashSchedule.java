@@ -183,6 +183,10 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         }
         Buf omegaF = omega;
         Buf ktF = kt;
+        // with a v prologue (value residual), the tile's values are mixed once into an L1 buffer, not once per
+        // row group inside the P·V micro-kernel
+        Buf vtF = slots.valueMix() == null ? null
+            : ln.allocate("v_mixed", DType.FLOAT32, (long) kBlock * d, "local");
         Slots.Memory mem = slots.memory();
         if (mem != null) {
           memoryKeys(mem, qt, st, mx, mNew, alpha, sum, acc, bb, hh, kh, i0, live);
@@ -205,7 +209,10 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
               exemptPairs(rot.getSpecial(), st, bb, hh, kh, i0, j0, keys, live);
             }
             softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys, copeZF, gatesF);
-            accumulate(st, acc, bb, kh, j0, keys, live);
+            if (vtF != null) {
+              mixValues(vtF, bb, kh, j0, keys);
+            }
+            accumulate(st, acc, vtF, bb, kh, j0, keys, live);
           });
         });
         epilogue(mx, sum, acc, bb, hh, i0);
@@ -450,8 +457,18 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
       });
     }
 
-    /** acc[r, :] += Σ_jj st[jj, r] · v[j0 + jj, :], a few rows × d of accumulators at a time. */
-    private void accumulate(Buf st, Buf acc, Var bb, Var kh, Var j0, Var keys, Var live) {
+    /** {@code vt[jj, :] = valueMix(v[j0 + jj, :])} for the tile's live keys. */
+    private void mixValues(Buf vt, Var bb, Var kh, Var j0, Var keys) {
+      ln.loop("jj", keys, Kind.SERIAL, jj -> ln.loop("c", d, Kind.VECTORIZED, c ->
+          ln.store(vt, loadValue(bb, kh, j0.plus(jj), c), jj.times(c64(d)).plus(c))));
+    }
+
+    /**
+     * acc[r, :] += Σ_jj st[jj, r] · v[j0 + jj, :] (or the mixed tile {@code vt}), a few rows × d of accumulators at
+     * a time.
+     */
+
+    private void accumulate(Buf st, Buf acc, @Nullable Buf vt, Var bb, Var kh, Var j0, Var keys, Var live) {
       int rows = pvRows();
       ln.loop("r0", live.plus(c64(rows - 1)).div(c64(rows)), Kind.SERIAL, r0 -> {
         Buf a = ln.allocate("o_acc", DType.FLOAT32, (long) rows * d, "local");
@@ -462,7 +479,8 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           Expr p = st.get(jj.times(c64(qBlock)).plus(row0).plus(ri));
           ln.loop("c", d, Kind.VECTORIZED, c -> {
             Expr at = ri.times(c64(d)).plus(c);
-            ln.store(a, a.get(at).plus(p.times(loadValue(bb, kh, j0.plus(jj), c))), at);
+            Expr val = vt != null ? vt.get(jj.times(c64(d)).plus(c)) : loadValue(bb, kh, j0.plus(jj), c);
+            ln.store(a, a.get(at).plus(p.times(val)), at);
           });
         }));
         ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", d, Kind.VECTORIZED, c ->
