@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.attn4j.attention.AttentionSpec;
-import org.attn4j.attention.Causal;
 import org.attn4j.attention.ForgetDirection;
 import org.attn4j.attention.ForgetGate;
 import org.attn4j.attention.Modifier;
@@ -118,7 +117,7 @@ class CopeConformanceTest extends ArrowTestBase {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("conformance")
   void matchesReference(Case c, AttentionSchedule schedule) throws IOException {
-    ForgettingConformanceTest.check("cope", c, schedule, allocator);
+    VariantKernels.check("cope", c, schedule, allocator);
   }
 
   static Stream<Arguments> schedules() {

@@ -1,9 +1,7 @@
 package org.attn4j.build;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,12 +13,8 @@ import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
 import org.attn4j.attention.Modifiers;
 import org.attn4j.attention.Variant;
-import org.attn4j.build.VariantKernels.Qkv;
-import org.attn4j.build.VariantKernels.Result;
 import org.attn4j.build.VariantKernels.Shape;
 import org.attn4j.reference.AttentionOracle;
-import org.attn4j.reference.Comparison;
-import org.attn4j.reference.CoreAttentionOracle;
 import org.attn4j.reference.Gallery;
 import org.attn4j.reference.Normalizer;
 import org.attn4j.reference.TestData;
@@ -155,29 +149,6 @@ class ModifierConformanceTest extends ArrowTestBase {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("cases")
   void matchesReference(Case c, AttentionSchedule schedule) throws IOException {
-    AttentionSpec s = c.variant().getSpec();
-    Path dir = VariantKernels.artifact(c.variant(), schedule);
-    for (Shape sh : c.shapes()) {
-      Qkv in = Qkv.of(s, sh);
-      List<Object> captures = c.captures().apply(sh);
-      CoreAttentionOracle.Options o = VariantKernels.options(s, sh);
-      AttentionOracle.Spec.Builder ob = AttentionOracle.Spec.builder(o);
-      c.oracle().apply(ob, sh, captures);
-      float[] refOut = new float[o.getQSize()];
-      float[] refLse = s.hasLse() ? new float[o.getLseSize()] : null;
-      AttentionOracle.run(ob.build(), in.q(), in.k(), in.v(), refOut, refLse);
-
-      Result r = VariantKernels.run(allocator, dir, s, sh, in, captures);
-      Comparison cmp = Tolerances.compare(r.out(), refOut);
-      assertThat(cmp.isWithin(Tolerances.FP32)).as("%s %s out vs reference: %s", c, sh, cmp).isTrue();
-      String lseErr = "n/a";
-      if (refLse != null) {
-        Comparison cl = Tolerances.compare(r.lse(), refLse);
-        assertThat(cl.isWithin(Tolerances.FP32)).as("%s %s lse vs reference: %s", c, sh, cl).isTrue();
-        lseErr = String.format("%.2e", cl.getMaxAbsError());
-      }
-      System.out.printf("modifiers %-32s %-9s %-18s max|err| out %.2e lse %s%n", c.name(), schedule.getName(), sh,
-          cmp.getMaxAbsError(), lseErr);
-    }
+    VariantKernels.check("modifiers", c, schedule, allocator);
   }
 }

@@ -1,9 +1,7 @@
 package org.attn4j.build;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -14,13 +12,8 @@ import org.attn4j.attention.Rotary;
 import org.attn4j.attention.RotaryPositions;
 import org.attn4j.attention.SpecialTokens;
 import org.attn4j.attention.Variant;
-import org.attn4j.build.VariantKernels.Qkv;
-import org.attn4j.build.VariantKernels.Result;
 import org.attn4j.build.VariantKernels.Shape;
 import org.attn4j.reference.AttentionKind;
-import org.attn4j.reference.AttentionOracle;
-import org.attn4j.reference.Comparison;
-import org.attn4j.reference.CoreAttentionOracle;
 import org.attn4j.reference.Gallery;
 import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
@@ -46,12 +39,29 @@ class RotaryConformanceTest extends ArrowTestBase {
   /** Which positions a case feeds. */
   enum Pos { ARANGE, SELF_SHARED, SELF_BATCH, SELF_FAR, CROSS_SHARED, CROSS_BATCH }
 
-  record Case(String name, Variant variant, Pos pos, org.attn4j.reference.Rotary oracleRotary,
-      org.attn4j.reference.@Nullable SpecialTokens oracleSpecial, List<Shape> shapes) {
-    @Override
-    public String toString() {
-      return name;
-    }
+  /**
+   * A case of the shared conformance check: the positions {@code pos} feeds (and ALiBi's slopes when the variant
+   * has it), and the oracle's rotary, positions and special tokens.
+   */
+  static ModifierConformanceTest.Case rotaryCase(String name, Variant variant, Pos pos,
+      org.attn4j.reference.Rotary oracleRotary, org.attn4j.reference.@Nullable SpecialTokens oracleSpecial,
+      List<Shape> shapes) {
+    AttentionSpec s = variant.getSpec();
+    boolean alibi = variant.getModifiers().stream().anyMatch(mod -> mod.getName().equals("alibi"));
+    float[] slopes = Modifiers.alibiSlopes(s.getHeads());
+    return new ModifierConformanceTest.Case(name, variant, sh -> {
+      List<Object> in = new ArrayList<>(inputs(pos, sh));
+      if (alibi) {
+        in.add(slopes);
+      }
+      return in;
+    }, (o, sh, cap) -> {
+      o.kind(s.isCross() ? AttentionKind.CROSS : AttentionKind.SELF)
+          .rotary(oracleRotary, oraclePositions(pos, cap)).specialTokens(oracleSpecial);
+      if (alibi) {
+        o.scoreMod(Gallery.alibi(ModifierConformanceTest.widen(slopes)));
+      }
+    }, shapes);
   }
 
   static AttentionSpec.Builder spec() {
@@ -91,49 +101,49 @@ class RotaryConformanceTest extends ArrowTestBase {
     return java.util.Arrays.stream(bnm).map(s -> Shape.of(s[0], s[1], s[2])).toList();
   }
 
-  static List<Case> cases() {
-    List<Case> c = new ArrayList<>();
+  static List<ModifierConformanceTest.Case> cases() {
+    List<ModifierConformanceTest.Case> c = new ArrayList<>();
     AttentionSpec causal = spec().causal(Causal.BOTTOM_RIGHT).lse(true).build();
-    c.add(new Case("rope d/2 arange causal", Variant.of(causal, Modifiers.rotary(Rotary.halfOf(D),
+    c.add(rotaryCase("rope d/2 arange causal", Variant.of(causal, Modifiers.rotary(Rotary.halfOf(D),
         RotaryPositions.arange())), Pos.ARANGE, org.attn4j.reference.Rotary.halfOf(D), null,
         shapes(new int[] {2, 9, 9}, new int[] {1, 5, 13}, new int[] {1, 70, 130})));
     AttentionSpec gqa = spec().heads(6).kvHeads(2).build();
-    c.add(new Case("rope full half-layout base/ntk/interp gqa", Variant.of(gqa, Modifiers.rotary(
+    c.add(rotaryCase("rope full half-layout base/ntk/interp gqa", Variant.of(gqa, Modifiers.rotary(
         Rotary.of(D).withLayout(Rotary.Layout.ROTATE_HALF).withBase(500).withNtkFactor(2).withInterpolation(4),
         RotaryPositions.self(false))), Pos.SELF_SHARED,
         org.attn4j.reference.Rotary.of(D).withLayout(org.attn4j.reference.Rotary.Layout.ROTATE_HALF).withBase(500)
             .withNtkFactor(2).withInterpolation(4), null, shapes(new int[] {2, 9, 9}, new int[] {1, 20, 110})));
-    c.add(new Case("rope 4 per-batch positions causal", Variant.of(causal, Modifiers.rotary(Rotary.of(4),
+    c.add(rotaryCase("rope 4 per-batch positions causal", Variant.of(causal, Modifiers.rotary(Rotary.of(4),
         RotaryPositions.self(true))), Pos.SELF_BATCH, org.attn4j.reference.Rotary.of(4), null,
         shapes(new int[] {2, 9, 9}, new int[] {3, 4, 17})));
-    c.add(new Case("rope far positions (6000+)", Variant.of(spec().build(), Modifiers.rotary(Rotary.halfOf(D),
+    c.add(rotaryCase("rope far positions (6000+)", Variant.of(spec().build(), Modifiers.rotary(Rotary.halfOf(D),
         RotaryPositions.self(false))), Pos.SELF_FAR, org.attn4j.reference.Rotary.halfOf(D), null,
         shapes(new int[] {1, 40, 40})));
     AttentionSpec cross = spec().cross(true).lse(true).build();
-    c.add(new Case("rope cross shared positions", Variant.of(cross, Modifiers.rotary(Rotary.halfOf(D),
+    c.add(rotaryCase("rope cross shared positions", Variant.of(cross, Modifiers.rotary(Rotary.halfOf(D),
         RotaryPositions.cross(false))), Pos.CROSS_SHARED, org.attn4j.reference.Rotary.halfOf(D), null,
         shapes(new int[] {2, 7, 19}, new int[] {1, 100, 30})));
-    c.add(new Case("rope cross per-batch positions", Variant.of(cross, Modifiers.rotary(
+    c.add(rotaryCase("rope cross per-batch positions", Variant.of(cross, Modifiers.rotary(
         Rotary.of(D).withLayout(Rotary.Layout.ROTATE_HALF), RotaryPositions.cross(true))), Pos.CROSS_BATCH,
         org.attn4j.reference.Rotary.of(D).withLayout(org.attn4j.reference.Rotary.Layout.ROTATE_HALF), null,
         shapes(new int[] {2, 12, 5}, new int[] {2, 3, 80})));
-    c.add(new Case("special no-rotate-prefix 3", Variant.of(causal, Modifiers.rotary(Rotary.halfOf(D),
+    c.add(rotaryCase("special no-rotate-prefix 3", Variant.of(causal, Modifiers.rotary(Rotary.halfOf(D),
         RotaryPositions.arange(), SpecialTokens.noRotatePrefix(3))), Pos.ARANGE,
         org.attn4j.reference.Rotary.halfOf(D), org.attn4j.reference.SpecialTokens.noRotatePrefix(3),
         shapes(new int[] {2, 9, 9}, new int[] {1, 4, 20})));
-    c.add(new Case("special custom position 2 at 0.5", Variant.of(spec().build(), Modifiers.rotary(
+    c.add(rotaryCase("special custom position 2 at 0.5", Variant.of(spec().build(), Modifiers.rotary(
         Rotary.halfOf(D), RotaryPositions.self(false), SpecialTokens.customPosition(2, 0.5f))), Pos.SELF_SHARED,
         org.attn4j.reference.Rotary.halfOf(D), org.attn4j.reference.SpecialTokens.customPosition(2, 0.5f),
         shapes(new int[] {2, 9, 9}, new int[] {1, 30, 40})));
-    c.add(new Case("special pairwise-exempt 3 causal", Variant.of(causal, Modifiers.rotary(Rotary.of(D),
+    c.add(rotaryCase("special pairwise-exempt 3 causal", Variant.of(causal, Modifiers.rotary(Rotary.of(D),
         RotaryPositions.arange(), SpecialTokens.pairwiseExempt(3))), Pos.ARANGE, org.attn4j.reference.Rotary.of(D),
         org.attn4j.reference.SpecialTokens.pairwiseExempt(3),
         shapes(new int[] {2, 9, 9}, new int[] {1, 5, 13}, new int[] {1, 70, 130})));
-    c.add(new Case("special pairwise-exempt 2 gqa", Variant.of(gqa, Modifiers.rotary(Rotary.halfOf(D),
+    c.add(rotaryCase("special pairwise-exempt 2 gqa", Variant.of(gqa, Modifiers.rotary(Rotary.halfOf(D),
         RotaryPositions.self(false), SpecialTokens.pairwiseExempt(2))), Pos.SELF_SHARED,
         org.attn4j.reference.Rotary.halfOf(D), org.attn4j.reference.SpecialTokens.pairwiseExempt(2),
         shapes(new int[] {2, 9, 9})));
-    c.add(new Case("special rotate-all 2 + alibi", Variant.of(causal, Modifiers.rotary(Rotary.halfOf(D),
+    c.add(rotaryCase("special rotate-all 2 + alibi", Variant.of(causal, Modifiers.rotary(Rotary.halfOf(D),
         RotaryPositions.arange(), SpecialTokens.rotateAll(2)), Modifiers.alibi()), Pos.ARANGE,
         org.attn4j.reference.Rotary.halfOf(D), org.attn4j.reference.SpecialTokens.rotateAll(2),
         shapes(new int[] {2, 9, 9})));
@@ -142,7 +152,7 @@ class RotaryConformanceTest extends ArrowTestBase {
 
   static Stream<Arguments> runs() {
     List<Arguments> out = new ArrayList<>();
-    for (Case c : cases()) {
+    for (ModifierConformanceTest.Case c : cases()) {
       out.add(Arguments.of(c, new GenericSchedule(TargetKind.CPU)));
       out.add(Arguments.of(c, ArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
       out.add(Arguments.of(c, CudaFlashSchedule.emulatedOnCpu(8, 16)));
@@ -152,38 +162,7 @@ class RotaryConformanceTest extends ArrowTestBase {
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("runs")
-  void matchesReference(Case c, AttentionSchedule schedule) throws IOException {
-    AttentionSpec s = c.variant().getSpec();
-    Path dir = VariantKernels.artifact(c.variant(), schedule);
-    boolean alibi = c.variant().getModifiers().size() > 1;
-    for (Shape sh : c.shapes()) {
-      Qkv in = Qkv.of(s, sh);
-      List<Object> captures = new ArrayList<>(inputs(c.pos(), sh));
-      float[] slopes = Modifiers.alibiSlopes(s.getHeads());
-      CoreAttentionOracle.Options o = VariantKernels.options(s, sh);
-      AttentionOracle.Spec.Builder ob = AttentionOracle.Spec.builder(o)
-          .kind(s.isCross() ? AttentionKind.CROSS : AttentionKind.SELF)
-          .rotary(c.oracleRotary(), oraclePositions(c.pos(), captures))
-          .specialTokens(c.oracleSpecial());
-      if (alibi) {
-        captures.add(slopes);
-        ob.scoreMod(Gallery.alibi(ModifierConformanceTest.widen(slopes)));
-      }
-      float[] refOut = new float[o.getQSize()];
-      float[] refLse = s.hasLse() ? new float[o.getLseSize()] : null;
-      AttentionOracle.run(ob.build(), in.q(), in.k(), in.v(), refOut, refLse);
-
-      Result r = VariantKernels.run(allocator, dir, s, sh, in, captures);
-      Comparison cmp = Tolerances.compare(r.out(), refOut);
-      assertThat(cmp.isWithin(Tolerances.FP32)).as("%s %s out vs reference: %s", c, sh, cmp).isTrue();
-      String lseErr = "n/a";
-      if (refLse != null) {
-        Comparison cl = Tolerances.compare(r.lse(), refLse);
-        assertThat(cl.isWithin(Tolerances.FP32)).as("%s %s lse vs reference: %s", c, sh, cl).isTrue();
-        lseErr = String.format("%.2e", cl.getMaxAbsError());
-      }
-      System.out.printf("rotary %-42s %-20s %-18s max|err| out %.2e lse %s%n", c.name(), schedule.getName(), sh,
-          cmp.getMaxAbsError(), lseErr);
-    }
+  void matchesReference(ModifierConformanceTest.Case c, AttentionSchedule schedule) throws IOException {
+    VariantKernels.check("rotary", c, schedule, allocator);
   }
 }

@@ -90,7 +90,7 @@ class ValueResidualConformanceTest extends ArrowTestBase {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("conformance")
   void matchesReference(Case c, AttentionSchedule schedule) throws IOException {
-    ForgettingConformanceTest.check("value-residual", c, schedule, allocator);
+    VariantKernels.check("value-residual", c, schedule, allocator);
   }
 
   static Stream<AttentionSchedule> schedules() {

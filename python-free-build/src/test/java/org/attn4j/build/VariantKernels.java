@@ -1,5 +1,7 @@
 package org.attn4j.build;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,8 +11,11 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Variant;
+import org.attn4j.reference.AttentionOracle;
+import org.attn4j.reference.Comparison;
 import org.attn4j.reference.CoreAttentionOracle;
 import org.attn4j.reference.TestData;
+import org.attn4j.reference.Tolerances;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Dims;
 import org.attn4j.schedules.AttentionSchedule;
@@ -86,6 +91,35 @@ final class VariantKernels {
       throw new java.io.UncheckedIOException(e);
     } finally {
       args.forEach(FieldVector::close);
+    }
+  }
+
+  /** Runs every shape of {@code c} on {@code schedule} and compares with the oracle (FP32); prints the errors. */
+  static void check(String what, ModifierConformanceTest.Case c, AttentionSchedule schedule, BufferAllocator a)
+      throws IOException {
+    AttentionSpec s = c.variant().getSpec();
+    Path dir = VariantKernels.artifact(c.variant(), schedule);
+    for (Shape sh : c.shapes()) {
+      Qkv in = Qkv.of(s, sh);
+      List<Object> captures = c.captures().apply(sh);
+      CoreAttentionOracle.Options o = VariantKernels.options(s, sh);
+      AttentionOracle.Spec.Builder ob = AttentionOracle.Spec.builder(o);
+      c.oracle().apply(ob, sh, captures);
+      float[] refOut = new float[o.getQSize()];
+      float[] refLse = s.hasLse() ? new float[o.getLseSize()] : null;
+      AttentionOracle.run(ob.build(), in.q(), in.k(), in.v(), refOut, refLse);
+
+      Result r = VariantKernels.run(a, dir, s, sh, in, captures);
+      Comparison cmp = Tolerances.compare(r.out(), refOut);
+      assertThat(cmp.isWithin(Tolerances.FP32)).as("%s %s out vs reference: %s", c, sh, cmp).isTrue();
+      String lseErr = "n/a";
+      if (refLse != null) {
+        Comparison cl = Tolerances.compare(r.lse(), refLse);
+        assertThat(cl.isWithin(Tolerances.FP32)).as("%s %s lse vs reference: %s", c, sh, cl).isTrue();
+        lseErr = String.format("%.2e", cl.getMaxAbsError());
+      }
+      System.out.printf("%s %-34s %-19s %-18s max|err| out %.2e lse %s%n", what, c.name(), schedule.getName(), sh,
+          cmp.getMaxAbsError(), lseErr);
     }
   }
 }
