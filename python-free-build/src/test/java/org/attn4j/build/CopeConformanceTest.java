@@ -105,13 +105,7 @@ class CopeConformanceTest extends ArrowTestBase {
   }
 
   static Stream<Arguments> conformance() {
-    List<Arguments> out = new ArrayList<>();
-    for (Case c : cases()) {
-      for (AttentionSchedule s : ForgettingConformanceTest.schedules()) {
-        out.add(Arguments.of(c, s));
-      }
-    }
-    return out.stream();
+    return VariantKernels.onEverySchedule(cases());
   }
 
   @ParameterizedTest(name = "{0} {1}")

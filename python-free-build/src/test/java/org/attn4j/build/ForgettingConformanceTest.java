@@ -17,9 +17,6 @@ import org.attn4j.reference.Forgetting;
 import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.schedules.AttentionSchedule;
-import org.attn4j.schedules.CudaFlashSchedule;
-import org.attn4j.schedules.GenericSchedule;
-import org.attn4j.schedules.TargetKind;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -152,18 +149,11 @@ class ForgettingConformanceTest extends ArrowTestBase {
   }
 
   static List<AttentionSchedule> schedules() {
-    return List.of(new GenericSchedule(TargetKind.CPU), ArtifactRequest.defaultSchedule(BuildTarget.hostCpu()),
-        CudaFlashSchedule.emulatedOnCpu(8, 16));
+    return VariantKernels.schedules();
   }
 
   static Stream<Arguments> conformance() {
-    List<Arguments> out = new ArrayList<>();
-    for (Case c : cases()) {
-      for (AttentionSchedule s : schedules()) {
-        out.add(Arguments.of(c, s));
-      }
-    }
-    return out.stream();
+    return VariantKernels.onEverySchedule(cases());
   }
 
   @ParameterizedTest(name = "{0} {1}")

@@ -23,7 +23,6 @@ import org.attn4j.reference.ValueResidual;
 import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.schedules.AttentionSchedule;
-import org.attn4j.schedules.CudaFlashSchedule;
 import org.attn4j.schedules.GenericSchedule;
 import org.attn4j.schedules.TargetKind;
 import org.jspecify.annotations.Nullable;
@@ -100,13 +99,7 @@ class MemoryKvConformanceTest extends ArrowTestBase {
   }
 
   static Stream<Arguments> runs() {
-    List<Arguments> out = new ArrayList<>();
-    for (ModifierConformanceTest.Case c : cases()) {
-      out.add(Arguments.of(c, new GenericSchedule(TargetKind.CPU)));
-      out.add(Arguments.of(c, ArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
-      out.add(Arguments.of(c, CudaFlashSchedule.emulatedOnCpu(8, 16)));
-    }
-    return out.stream();
+    return VariantKernels.onEverySchedule(cases());
   }
 
   @ParameterizedTest(name = "{0} {1}")

@@ -20,8 +20,6 @@ import org.attn4j.reference.Normalizer;
 import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.schedules.AttentionSchedule;
-import org.attn4j.schedules.GenericSchedule;
-import org.attn4j.schedules.TargetKind;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -137,13 +135,7 @@ class ModifierConformanceTest extends ArrowTestBase {
   }
 
   static Stream<Arguments> cases() {
-    List<Arguments> out = new ArrayList<>();
-    for (Case c : gallery()) {
-      out.add(Arguments.of(c, new GenericSchedule(TargetKind.CPU)));
-      out.add(Arguments.of(c, ArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
-      out.add(Arguments.of(c, org.attn4j.schedules.CudaFlashSchedule.emulatedOnCpu(8, 16)));
-    }
-    return out.stream();
+    return VariantKernels.onEverySchedule(gallery());
   }
 
   @ParameterizedTest(name = "{0} {1}")

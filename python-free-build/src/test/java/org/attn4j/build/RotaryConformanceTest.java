@@ -18,9 +18,6 @@ import org.attn4j.reference.Gallery;
 import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.schedules.AttentionSchedule;
-import org.attn4j.schedules.CudaFlashSchedule;
-import org.attn4j.schedules.GenericSchedule;
-import org.attn4j.schedules.TargetKind;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -151,13 +148,7 @@ class RotaryConformanceTest extends ArrowTestBase {
   }
 
   static Stream<Arguments> runs() {
-    List<Arguments> out = new ArrayList<>();
-    for (ModifierConformanceTest.Case c : cases()) {
-      out.add(Arguments.of(c, new GenericSchedule(TargetKind.CPU)));
-      out.add(Arguments.of(c, ArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
-      out.add(Arguments.of(c, CudaFlashSchedule.emulatedOnCpu(8, 16)));
-    }
-    return out.stream();
+    return VariantKernels.onEverySchedule(cases());
   }
 
   @ParameterizedTest(name = "{0} {1}")

@@ -122,4 +122,18 @@ final class VariantKernels {
           cmp.getMaxAbsError(), lseErr);
     }
   }
+
+  /** The schedules every variant suite runs on: generic (CPU), cpu-flash for this host, cuda-flash emulated. */
+  static List<AttentionSchedule> schedules() {
+    return List.of(new org.attn4j.schedules.GenericSchedule(org.attn4j.schedules.TargetKind.CPU),
+        ArtifactRequest.defaultSchedule(BuildTarget.hostCpu()),
+        org.attn4j.schedules.CudaFlashSchedule.emulatedOnCpu(8, 16));
+  }
+
+  /** Every case on every schedule of {@link #schedules()}, as parameterized-test arguments. */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> onEverySchedule(
+      List<ModifierConformanceTest.Case> cases) {
+    return cases.stream().flatMap(c -> schedules().stream()
+        .map(s -> org.junit.jupiter.params.provider.Arguments.of(c, s)));
+  }
 }
