@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.attn4j.attention.AttentionLayer;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.attention.Causal;
 import org.attn4j.attention.HeadMapping;
@@ -38,6 +39,20 @@ import org.attn4j.te.DType;
  * {@code modifiers}: a list applied in order, by name with parameters ({@link ModifierSpecs}). Schedules (default
  * {@code ["default"]}): each applies to the targets of its kind ({@code default} and {@code generic} to all); a
  * non-default schedule's artifacts carry its name as a suffix.
+ *
+ * <p>Attention layers ({@link #layers}): an optional {@code "layers"} list, each built for every target and every
+ * name in {@code "layer_schedules"} (default {@code ["default"]}; {@code default}, {@code generic},
+ * {@code cpu-layer}) that fits its kind, with the {@code b} and {@code n} entries of {@code "bounds"}:
+ * <pre>{@code
+ *   "layers": [ {"dim": 512, "norm": "rms_norm", "condition": "per_batch", "gate": true,
+ *                "forget_gate": 0.125, "value_residual": "learned",
+ *                "core": {"heads": 8, "kv_heads": 2, "head_dim": 64, "causal": "BOTTOM_RIGHT",
+ *                         "modifiers": ["alibi"]}} ]
+ * }</pre>
+ * Layer fields: {@code dim}, {@code norm} (layer_norm, rms_norm), {@code condition} (none, per_batch, per_token),
+ * {@code gate}, {@code forget_gate} (its {@code λ}), {@code value_residual} (constant, learned) and {@code core}
+ * (a variant's fields; float32 only). {@link #of} ignores {@code "layers"}; {@code "variants"} may be left out
+ * when {@code "layers"} is given.
  */
 public final class BuildSpec {
   private BuildSpec() {}
@@ -64,7 +79,8 @@ public final class BuildSpec {
    */
   @SuppressWarnings("unchecked")
   public static List<ArtifactRequest> of(Map<String, Object> o, String where) {
-    List<Object> variants = (List<Object>) require(o, "variants", where);
+    List<Object> variants = (List<Object>) (o.containsKey("layers") ? o.getOrDefault("variants", List.of())
+        : require(o, "variants", where));
     List<Object> dtypes = (List<Object>) o.getOrDefault("dtypes", List.of("float32"));
     List<Object> targets = (List<Object>) o.getOrDefault("targets", List.of("cpu:host"));
     List<Object> schedules = (List<Object>) o.getOrDefault("schedules", List.of("default"));
@@ -116,6 +132,111 @@ public final class BuildSpec {
       }
     }
     return out;
+  }
+
+  /**
+   * The layer requests of a spec file's {@code "layers"} list (empty without one), in order: layer × target ×
+   * layer schedule.
+   *
+   * @throws IllegalArgumentException naming the field that is wrong
+   */
+  @SuppressWarnings("unchecked")
+  public static List<LayerArtifactRequest> readLayers(Path file) throws IOException {
+    Object root = Json.parse(Files.readString(file));
+    if (!(root instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(file + ": expected a JSON object");
+    }
+    return layers((Map<String, Object>) root, file.toString());
+  }
+
+  /**
+   * The layer requests of a parsed spec's {@code "layers"} list (empty without one); {@code where} names the
+   * source in error messages.
+   *
+   * @throws IllegalArgumentException naming the field that is wrong
+   */
+  @SuppressWarnings("unchecked")
+  public static List<LayerArtifactRequest> layers(Map<String, Object> o, String where) {
+    List<Object> layers = (List<Object>) o.getOrDefault("layers", List.of());
+    List<Object> targets = (List<Object>) o.getOrDefault("targets", List.of("cpu:host"));
+    List<Object> schedules = (List<Object>) o.getOrDefault("layer_schedules", List.of("default"));
+    for (Object s : schedules) {
+      if (!LayerArtifactRequest.SCHEDULES.contains(s)) {
+        throw new IllegalArgumentException(where + ": layer_schedules: expected names from "
+            + LayerArtifactRequest.SCHEDULES + ", got " + s);
+      }
+    }
+    Map<String, long[]> bounds = LayerArtifactRequest.defaultBounds();
+    if (o.get("bounds") instanceof Map<?, ?> bm) {
+      for (String d : new String[] {"b", "n"}) {
+        if (bm.get(d) instanceof List<?> lh) {
+          bounds.put(d, new long[] {((Number) lh.get(0)).longValue(), ((Number) lh.get(1)).longValue()});
+        }
+      }
+    }
+    List<LayerArtifactRequest> out = new ArrayList<>();
+    for (Object l : layers) {
+      if (!(l instanceof Map<?, ?>)) {
+        throw new IllegalArgumentException(where + ": layers: expected objects, got " + l);
+      }
+      AttentionLayer layer = layer((Map<String, Object>) l, where);
+      for (Object t : targets) {
+        BuildTarget target = BuildTarget.parse((String) t);
+        for (Object s : schedules) {
+          String name = (String) s;
+          boolean fits = !name.equals("cpu-layer") || target.getKind() == org.attn4j.schedules.TargetKind.CPU;
+          if (fits) {
+            out.add(new LayerArtifactRequest(layer, target, LayerArtifactRequest.schedule(name, target),
+                new LinkedHashMap<>(bounds)));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static AttentionLayer layer(Map<String, Object> lm, String where) {
+    Object coreObj = require(lm, "core", where + ": layers");
+    if (!(coreObj instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(where + ": layers: core: expected an object, got " + coreObj);
+    }
+    Map<String, Object> cm = (Map<String, Object>) coreObj;
+    AttentionSpec.Builder b = AttentionSpec.builder()
+        .heads(((Number) require(cm, "heads", where + ": layers core")).intValue())
+        .headDim(((Number) require(cm, "head_dim", where + ": layers core")).intValue())
+        .kvHeads(((Number) cm.getOrDefault("kv_heads", 0L)).intValue())
+        .causal(Causal.valueOf(((String) cm.getOrDefault("causal", "NONE")).toUpperCase(Locale.ROOT)))
+        .headMapping(HeadMapping.valueOf(((String) cm.getOrDefault("head_mapping", "TILED"))
+            .toUpperCase(Locale.ROOT)));
+    if (cm.get("scale") instanceof Number s) {
+      b.scale(s.doubleValue());
+    }
+    AttentionSpec spec = b.build();
+    Variant core = Variant.of(spec, cm.containsKey("modifiers")
+        ? ModifierSpecs.list(cm.get("modifiers"), where, spec.getHeadDim()) : List.of());
+    AttentionLayer.Builder lb = AttentionLayer.builder()
+        .dim(((Number) require(lm, "dim", where + ": layers")).intValue())
+        .norm(AttentionLayer.Norm.valueOf(((String) lm.getOrDefault("norm", "layer_norm")).toUpperCase(Locale.ROOT)))
+        .condition(AttentionLayer.Condition.valueOf(((String) lm.getOrDefault("condition", "none"))
+            .toUpperCase(Locale.ROOT)))
+        .gate(Boolean.TRUE.equals(lm.get("gate")))
+        .core(core);
+    if (lm.get("forget_gate") instanceof Number lambda) {
+      lb.forgetGate(lambda.doubleValue());
+    } else if (lm.containsKey("forget_gate")) {
+      throw new IllegalArgumentException(where + ": layers: forget_gate: expected λ (a number), got "
+          + lm.get("forget_gate"));
+    }
+    if (lm.containsKey("value_residual")) {
+      Object vr = lm.get("value_residual");
+      if (!"constant".equals(vr) && !"learned".equals(vr)) {
+        throw new IllegalArgumentException(where + ": layers: value_residual: expected constant or learned, got "
+            + vr);
+      }
+      lb.valueResidual("learned".equals(vr));
+    }
+    return lb.build();
   }
 
   private static Object require(Map<String, Object> o, String k, String file) {

@@ -35,7 +35,14 @@ final class LayerKernels {
    * by {@code dim^-1/2} so activations stay of order 1.
    */
   record Inputs(float[] x, float @Nullable [] z, float @Nullable [] x0, float[] gamma, float[] wq, float[] wk,
-      float[] wv, float[] wo, float @Nullable [] wGate, List<float[]> captures) {
+      float[] wv, float[] wo, float @Nullable [] wGate, List<float[]> captures, float @Nullable [] wForget,
+      float @Nullable [] bForget, float @Nullable [] wMix, float @Nullable [] bMix,
+      float @Nullable [] valueFirst) {
+
+    Inputs(float[] x, float @Nullable [] z, float @Nullable [] x0, float[] gamma, float[] wq, float[] wk,
+        float[] wv, float[] wo, float @Nullable [] wGate, List<float[]> captures) {
+      this(x, z, x0, gamma, wq, wk, wv, wo, wGate, captures, null, null, null, null, null);
+    }
 
     static Inputs of(AttentionLayer l, Shape sh, List<float[]> captures) {
       AttentionSpec s = l.getCore().getSpec();
@@ -49,17 +56,25 @@ final class LayerKernels {
         case PER_BATCH -> TestData.uniform(12, sh.b() * dim, -1, 1);
         case PER_TOKEN -> TestData.uniform(13, tokens * dim, -1, 1);
       };
+      boolean fox = l.hasForgetGate();
+      boolean mix = l.isMixLearned();
+      int h = s.getHeads();
+      int hKv = s.getKvHeads();
+      // forget gates: β in [-1, 2] and logits of order 1, so a = λ·logsigmoid(...) spans about [-2.5, -0.05]
       return new Inputs(TestData.uniform(11, tokens * dim, -1, 1), z,
           l.isGated() ? TestData.uniform(14, tokens * dim, -1, 1) : null,
           TestData.uniform(15, dim, 0.5f, 1.5f), TestData.uniform(16, hd * dim, -w, w),
           TestData.uniform(17, kvd * dim, -w, w), TestData.uniform(18, kvd * dim, -w, w),
           TestData.uniform(19, dim * hd, -w, w), l.isGated() ? TestData.uniform(20, dim, -0.5f, 0.5f) : null,
-          captures);
+          captures, fox ? TestData.uniform(21, h * dim, -w, w) : null, fox ? TestData.uniform(22, h, -1, 2) : null,
+          mix ? TestData.uniform(23, hKv * dim, -w, w) : null, mix ? TestData.uniform(24, hKv, -1, 1) : null,
+          l.hasValueResidual() ? TestData.uniform(25, sh.b() * hKv * sh.n() * s.getHeadDim(), -1, 1) : null);
     }
 
     /** The same inputs with another condition (same length as this one's). */
     Inputs withZ(float @Nullable [] z2) {
-      return new Inputs(x, z2, x0, gamma, wq, wk, wv, wo, wGate, captures);
+      return new Inputs(x, z2, x0, gamma, wq, wk, wv, wo, wGate, captures, wForget, bForget, wMix, bMix,
+          valueFirst);
     }
 
     /** The arrays in the layer's argument order, inputs only. */
@@ -76,7 +91,15 @@ final class LayerKernels {
       if (wGate != null) {
         a.add(wGate);
       }
+      for (float @Nullable [] f : java.util.Arrays.asList(wForget, bForget, wMix, bMix)) {
+        if (f != null) {
+          a.add(f);
+        }
+      }
       a.addAll(captures);
+      if (valueFirst != null) {
+        a.add(valueFirst);
+      }
       return a;
     }
   }
@@ -98,12 +121,17 @@ final class LayerKernels {
         .build();
     AttentionOracle.Spec.Builder spec = AttentionOracle.Spec.builder(o);
     oracleCore.accept(spec);
-    AttentionLayerOracle.Layer layer = AttentionLayerOracle.Layer.builder(l.getDim(), spec.build())
+    AttentionLayerOracle.Layer.Builder layer = AttentionLayerOracle.Layer.builder(l.getDim(), spec.build())
         .norm(AttentionLayerOracle.Norm.valueOf(l.getNorm().name()), in.gamma())
         .projections(in.wq(), in.wk(), in.wv(), in.wo())
-        .conditionGate(in.wGate())
-        .build();
-    return AttentionLayerOracle.run(layer, in.x(), in.z(), in.x0());
+        .conditionGate(in.wGate());
+    if (in.wForget() != null && in.bForget() != null) {
+      layer.forgetGate(in.wForget(), in.bForget(), l.getForgetLambda());
+    }
+    if (in.valueFirst() != null) {
+      layer.valueResidual(in.valueFirst(), in.wMix(), in.bMix());
+    }
+    return AttentionLayerOracle.run(layer.build(), in.x(), in.z(), in.x0());
   }
 
   /** Runs the artifact on Arrow vectors (zero copy); closes every vector it made. */

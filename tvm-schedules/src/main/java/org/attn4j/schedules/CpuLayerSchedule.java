@@ -15,7 +15,10 @@ import org.attn4j.tvm.TvmObject;
  * dot products (the q/k/v and output projections, whose {@code [out, in]} weights are contiguous along the
  * reduction, and the core's scores) are vectorised along their reduction with an {@code rfactor} into per-element
  * partial sums ({@link #apply}); blocks without a reduction are vectorised along their last axis when its extent
- * is a static multiple of {@code vectorWidth}. The core keeps the generic compute (scores, max, exp, sum and
+ * is a static multiple of {@code vectorWidth}. Data-dependent gates (FoX, the learned value-residual mix): their
+ * per-head logits are dot products over {@code dim} like the projections (vectorised); the gates, the mix and the
+ * cumulative sum {@code F} (a masked reduction over the sequence) run their {@code (b, head, token)} elements on
+ * the thread pool. The core keeps the generic compute (scores, max, exp, sum and
  * aggregate materialised), only parallelised and with vectorised scores: the flash loop nest
  * ({@link CpuFlashSchedule}) reads q/k/v as kernel arguments and cannot yet take them from the layer's
  * projections. Measured once on the 2-vCPU build host (x86-64-v4): dim 512, h 8, d 64, b 1,
@@ -80,6 +83,11 @@ public final class CpuLayerSchedule implements LayerSchedule {
       new Stage(AttentionLayerStages.Q, 4, true, Last.DIM),
       new Stage(AttentionLayerStages.K, 4, true, Last.DIM),
       new Stage(AttentionLayerStages.V, 4, true, Last.DIM),
+      new Stage(AttentionLayerStages.FORGET_LOGIT, 3, true, Last.DIM),
+      new Stage(AttentionLayerStages.FORGET_GATE, 3, false),
+      new Stage(AttentionLayerStages.FORGET_CUMSUM, 3, true),
+      new Stage(AttentionLayerStages.MIX_LOGIT, 3, true, Last.DIM),
+      new Stage(AttentionLayerStages.MIX, 3, false),
       new Stage(AttentionStages.SCORES, 4, true, Last.HEAD_DIM),
       new Stage(AttentionStages.MAX, 3, true),
       new Stage(AttentionStages.EXP, 4, false),
@@ -93,7 +101,7 @@ public final class CpuLayerSchedule implements LayerSchedule {
   public void apply(Schedule sch, AttentionLayerGraph graph) {
     for (Stage s : STAGES) {
       if (!sch.hasBlock(s.name())) {
-        continue; // an optional stage (gate, condition, LayerNorm's mean, softmax's max and sum)
+        continue; // an optional stage (gate, condition, LayerNorm's mean, FoX / mix gates, softmax's max and sum)
       }
       TvmObject block = sch.getBlock(s.name());
       long extent = switch (s.last()) {

@@ -1,9 +1,14 @@
 package org.attn4j.attention;
 
+import static org.attn4j.attention.AttentionLayerStages.FORGET_CUMSUM;
+import static org.attn4j.attention.AttentionLayerStages.FORGET_GATE;
+import static org.attn4j.attention.AttentionLayerStages.FORGET_LOGIT;
 import static org.attn4j.attention.AttentionLayerStages.GATE;
 import static org.attn4j.attention.AttentionLayerStages.INPUT;
 import static org.attn4j.attention.AttentionLayerStages.K;
 import static org.attn4j.attention.AttentionLayerStages.MEAN;
+import static org.attn4j.attention.AttentionLayerStages.MIX;
+import static org.attn4j.attention.AttentionLayerStages.MIX_LOGIT;
 import static org.attn4j.attention.AttentionLayerStages.NORM;
 import static org.attn4j.attention.AttentionLayerStages.OUT;
 import static org.attn4j.attention.AttentionLayerStages.PROJ;
@@ -34,6 +39,8 @@ import org.jspecify.annotations.Nullable;
  *   u   = norm(x + z')                  (z is added BEFORE the pre-norm, of the branch only)
  *   q   = u Wq^T -> [b, h, n, d],  k = u Wk^T, v = u Wv^T -> [b, h_kv, n, d]    ('b n (h d) -> b h n d')
  *   o   = the core (any {@link Variant}: causal, GQA, modifiers such as ALiBi), m = n
+ *         [forgetGate(λ):      a = λ·logsigmoid(u W_f^T + β) [b, h, n], F = cumsum_t(a), bias F_i - F_j (j <= i)]
+ *         [valueResidual(..):  v <- v1 + μ·(v - v1), μ = sigmoid(u W_μ^T + c) [b, h_kv, n] (learned) or 0.5]
  *   out = x + o Wo^T                    ('b h n d -> b n (h d)'; the residual carries x without z)
  * </pre>
  * Norms (no bias, fp32): LayerNorm {@code (u - mean) / sqrt(var + 1e-5) · γ} (biased variance, as PyTorch's
@@ -44,8 +51,21 @@ import org.jspecify.annotations.Nullable;
  * <p>Kernel arguments (every weight is a runtime input, nothing is baked in): {@code x [b, n, dim]},
  * {@code z [b, dim] | [b, n, dim]} (conditioned), {@code x0 [b, n, dim]} (gated), {@code gamma [dim]},
  * {@code wq [h*d, dim]}, {@code wk [h_kv*d, dim]}, {@code wv [h_kv*d, dim]}, {@code wo [dim, h*d]},
- * {@code w_gate [dim]} (gated), the core modifiers' captured tensors ({@code m} reads as {@code n}), then
- * {@code out [b, n, dim]}. Stage names: {@link AttentionLayerStages} and, for the core, {@link AttentionStages}.
+ * {@code w_gate [dim]} (gated), {@code w_forget [h, dim]}, {@code b_forget [h]} (forget gate),
+ * {@code w_mix [h_kv, dim]}, {@code b_mix [h_kv]} (learned value residual), the core modifiers' captured tensors
+ * ({@code m} reads as {@code n}; with the value residual {@code value_first [b, h_kv, n, d]}, the first layer's
+ * values, comes last), then {@code out [b, n, dim]}.
+ *
+ * <p>Data-dependent gates (VARIANTS.md §6), computed inside the kernel from the normed input {@code u}, as
+ * x-transformers' {@code data_dependent_alibi(x)} and {@code to_value_residual_mix(q_input)} do: the layer appends
+ * {@link Modifiers#forgetting} ({@code DATA_DEPENDENT}, {@code FORWARD}, no block skipping) and
+ * {@link Modifiers#valueResidual(double)} / {@link Modifiers#valueResidualPerToken()} to the core and supplies its
+ * own stages for their {@code forget_cumsum} and {@code value_residual_mix} captures
+ * ({@link ScaledDotProduct#define(Te, Variant, Var, Var, Var, Tensor, Tensor, Tensor, Map)}). The gates are per
+ * query head; the learned mix per kv head (as {@code AttentionLayerOracle}; x-transformers' per-query-head mix
+ * agrees when {@code h_kv = h}). {@code F} is summed in float32 in sequence order (the oracle sums in double:
+ * the difference grows with {@code n·|F|}). A core that has its own forgetting or value-residual modifier is
+ * refused when the layer computes the same. Stage names: {@link AttentionLayerStages} and, for the core, {@link AttentionStages}.
  *
  * <pre>{@code
  * AttentionLayer layer = AttentionLayer.builder()
@@ -62,7 +82,7 @@ public final class AttentionLayer {
   /** RMSNorm's lower bound on {@code ||u||} ({@code F.normalize}'s default). */
   public static final double RMS_NORM_EPS = 1e-12;
   private static final Set<String> NAMES = Set.of("x", "z", "x0", "gamma", "wq", "wk", "wv", "wo", "w_gate",
-      AttentionLayerGraph.OUTPUT_NAME);
+      "w_forget", "b_forget", "w_mix", "b_mix", AttentionLayerGraph.OUTPUT_NAME);
 
   /** The pre-norm. */
   public enum Norm {
@@ -87,6 +107,9 @@ public final class AttentionLayer {
   private final Condition condition;
   private final boolean gate;
   private final Variant core;
+  private final @Nullable Double forgetLambda;
+  private final boolean valueResidual;
+  private final boolean learnedMix;
 
   private AttentionLayer(Builder b) {
     this.dim = b.dim;
@@ -94,6 +117,9 @@ public final class AttentionLayer {
     this.condition = b.condition;
     this.gate = b.gate;
     this.core = Objects.requireNonNull(b.core);
+    this.forgetLambda = b.forgetLambda;
+    this.valueResidual = b.valueResidual;
+    this.learnedMix = b.learnedMix;
   }
 
   /** A builder with the defaults: LayerNorm, no condition, no gate; {@code dim} and the core must be set. */
@@ -121,9 +147,29 @@ public final class AttentionLayer {
     return gate;
   }
 
-  /** The core attention: spec and modifiers. */
+  /** The core attention: spec and modifiers (without the forgetting and value residual the layer adds). */
   public Variant getCore() {
     return core;
+  }
+
+  /** Whether the layer computes data-dependent FoX gates ({@code w_forget}, {@code b_forget}). */
+  public boolean hasForgetGate() {
+    return forgetLambda != null;
+  }
+
+  /** The forget gates' {@code λ} (x-transformers' {@code post_log_scale}); 0 without forget gates. */
+  public double getForgetLambda() {
+    return forgetLambda == null ? 0 : forgetLambda;
+  }
+
+  /** Whether the layer blends its values with {@code value_first}. */
+  public boolean hasValueResidual() {
+    return valueResidual;
+  }
+
+  /** Whether the value-residual mix is learned ({@code w_mix}, {@code b_mix}) rather than 0.5. */
+  public boolean isMixLearned() {
+    return learnedMix;
   }
 
   /**
@@ -133,7 +179,8 @@ public final class AttentionLayer {
   public String getName() {
     return "layer_dim" + dim + (norm == Norm.LAYER_NORM ? "_ln" : "_rms")
         + (condition == Condition.PER_BATCH ? "_zb" : condition == Condition.PER_TOKEN ? "_zbn" : "")
-        + (gate ? "_gate" : "") + "+" + core.getName();
+        + (gate ? "_gate" : "") + (forgetLambda != null ? "_fox" + forgetLambda : "")
+        + (valueResidual ? (learnedMix ? "_vrmix" : "_vr") : "") + "+" + core.getName();
   }
 
   /** The layer's own settings, as recorded in the manifest (the core is described by its variant). */
@@ -144,6 +191,12 @@ public final class AttentionLayer {
     m.put("eps", norm == Norm.LAYER_NORM ? LAYER_NORM_EPS : RMS_NORM_EPS);
     m.put("condition", condition.name());
     m.put("gate", gate);
+    if (forgetLambda != null) {
+      m.put("forget_gate", Map.of("type", "DATA_DEPENDENT", "direction", "FORWARD", "lambda", forgetLambda));
+    }
+    if (valueResidual) {
+      m.put("value_residual", learnedMix ? "learned" : Modifiers.VALUE_RESIDUAL_LAMBDA);
+    }
     m.put("weight_layout", "[out, in]");
     return m;
   }
@@ -173,6 +226,10 @@ public final class AttentionLayer {
     Tensor wv = te.placeholder("wv", f, hKv * d, dim);
     Tensor wo = te.placeholder("wo", f, dim, h * d);
     @Nullable Tensor wg = gate ? te.placeholder("w_gate", f, dim) : null;
+    @Nullable Tensor wf = forgetLambda != null ? te.placeholder("w_forget", f, h, dim) : null;
+    @Nullable Tensor bf = forgetLambda != null ? te.placeholder("b_forget", f, h) : null;
+    @Nullable Tensor wm = learnedMix ? te.placeholder("w_mix", f, hKv, dim) : null;
+    @Nullable Tensor bm = learnedMix ? te.placeholder("b_mix", f, hKv) : null;
 
     // (1) the gate's logit w_g · x0_t
     @Nullable Tensor gateLogit = null;
@@ -218,8 +275,36 @@ public final class AttentionLayer {
     Tensor q = project(te, Q, normed, wq, b, n, h, d);
     Tensor k = project(te, K, normed, wk, b, n, hKv, d);
     Tensor v = project(te, V, normed, wv, b, n, hKv, d);
+    // (6b) data-dependent gates from the normed input, handed to the core in place of its captures
+    List<Modifier> mods = new ArrayList<>(core.getModifiers());
+    Map<String, Tensor> provided = new LinkedHashMap<>();
+    if (wf != null && bf != null) {
+      float lambda = (float) (double) forgetLambda;
+      Tensor logit = headLogits(te, FORGET_LOGIT, normed, wf, b, n, h);
+      Tensor a = te.compute(FORGET_GATE, "layer", new Expr[] {b, te.i32(h), n}, (bb, hh, t) ->
+          te.logSigmoid(logit.get(bb, hh, t).plus(bf.get(hh))).times(lambda));
+      // F_i = Σ_{t <= i} a_t: a reduction over the whole sequence with the later terms masked (O(n²) per head),
+      // summed in sequence order; the zero in the body as well as the condition, as the core's max does (a
+      // schedule that drops the reduction's condition still adds exact zeros)
+      IterVar rt = te.reduceAxis("t", n);
+      Tensor cumsum = te.compute(FORGET_CUMSUM, "layer", new Expr[] {b, te.i32(h), n}, (bb, hh, i) ->
+          te.sum(te.select(rt.getVar().le(i), a.get(bb, hh, rt.getVar()), te.f32(0)), rt.getVar().le(i), rt));
+      mods.add(Modifiers.forgetting(ForgetGate.DATA_DEPENDENT, ForgetDirection.FORWARD, 1, 0));
+      provided.put("forget_cumsum", cumsum);
+    }
+    if (valueResidual) {
+      if (wm != null && bm != null) {
+        Tensor logit = headLogits(te, MIX_LOGIT, normed, wm, b, n, hKv);
+        Tensor mix = te.compute(MIX, "layer", new Expr[] {b, te.i32(hKv), n}, (bb, g, t) ->
+            te.sigmoid(logit.get(bb, g, t).plus(bm.get(g))));
+        mods.add(Modifiers.valueResidualPerToken());
+        provided.put("value_residual_mix", mix);
+      } else {
+        mods.add(Modifiers.valueResidual(Modifiers.VALUE_RESIDUAL_LAMBDA));
+      }
+    }
     // (7) the core, self-attention: m is n
-    AttentionGraph g = ScaledDotProduct.define(te, core, b, n, n, q, k, v);
+    AttentionGraph g = ScaledDotProduct.define(te, Variant.of(spec, mods), b, n, n, q, k, v, provided);
     for (Tensor t : g.captured()) {
       if (NAMES.contains(t.getName())) {
         throw new IllegalArgumentException("capture " + t.getName() + ": expected a name not used by the layer's"
@@ -248,6 +333,11 @@ public final class AttentionLayer {
     if (wg != null) {
       inputs.add(wg);
     }
+    for (@Nullable Tensor t : new Tensor[] {wf, bf, wm, bm}) {
+      if (t != null) {
+        inputs.add(t);
+      }
+    }
     inputs.addAll(g.captured());
     return new AttentionLayerGraph(this, b, n, inputs, g, out);
   }
@@ -255,6 +345,14 @@ public final class AttentionLayer {
   private Expr centred(Tensor in, @Nullable Tensor sum, Expr bb, Expr t, Expr c) {
     Expr x = in.get(bb, t, c);
     return sum == null ? x : x.minus(sum.get(bb, t).times(1.0 / dim));
+  }
+
+  /** {@code y[b, hh, t] = Σ_c u[b, t, c] · w[hh, c]}: one logit per head and token. */
+  private static Tensor headLogits(Te te, String name, Tensor u, Tensor w, Var b, Var n, int heads) {
+    int dim = (int) u.getShape().get(2).getIntConstant().orElseThrow();
+    IterVar c = te.reduceAxis("c", dim);
+    return te.compute(name, "layer", new Expr[] {b, te.i32(heads), n}, (bb, hh, t) ->
+        te.sum(u.get(bb, t, c.getVar()).times(w.get(hh, c.getVar())), c));
   }
 
   /** {@code y[b, hh, t, dd] = Σ_c u[b, t, c] · w[hh·d + dd, c]}: {@code u W^T}, {@code 'b n (h d) -> b h n d'}. */
@@ -267,7 +365,8 @@ public final class AttentionLayer {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof AttentionLayer l && l.getName().equals(getName()) && l.core.equals(core);
+    return o instanceof AttentionLayer l && l.getName().equals(getName()) && l.core.equals(core)
+        && Objects.equals(l.forgetLambda, forgetLambda);
   }
 
   @Override
@@ -287,8 +386,34 @@ public final class AttentionLayer {
     private Condition condition = Condition.NONE;
     private boolean gate;
     private @Nullable Variant core;
+    private @Nullable Double forgetLambda;
+    private boolean valueResidual;
+    private boolean learnedMix;
 
     private Builder() {}
+
+    /**
+     * Data-dependent FoX gates computed from the normed input: {@code a = λ·logsigmoid(u W_f^T + β)} per query
+     * head, inputs {@code w_forget [h, dim]} and {@code b_forget [h]}; the core adds {@code F_i - F_j} to the
+     * scaled scores of keys {@code j <= i} ({@link Modifiers#forgetting}, FORWARD).
+     *
+     * @param lambda {@code λ >= 0}, finite (x-transformers' {@code post_log_scale}; 1 is FoX)
+     */
+    public Builder forgetGate(double lambda) {
+      this.forgetLambda = lambda;
+      return this;
+    }
+
+    /**
+     * The value residual: {@code v <- v1 + μ·(v - v1)} with input {@code value_first [b, h_kv, n, d]}; {@code μ}
+     * is {@code sigmoid(u W_μ^T + c)} per token and kv head (inputs {@code w_mix [h_kv, dim]},
+     * {@code b_mix [h_kv]}) when {@code learnedMix}, else {@link Modifiers#VALUE_RESIDUAL_LAMBDA}.
+     */
+    public Builder valueResidual(boolean learnedMix) {
+      this.valueResidual = true;
+      this.learnedMix = learnedMix;
+      return this;
+    }
 
     /** The model dim ({@code >= 1}). */
     public Builder dim(int v) {
@@ -349,6 +474,25 @@ public final class AttentionLayer {
             + " true with condition NONE");
       }
       AttentionSpec s = core.getSpec();
+      if (forgetLambda != null) {
+        if (!(forgetLambda >= 0) || forgetLambda.isInfinite()) {
+          throw new IllegalArgumentException("forgetGate λ: expected a finite λ >= 0, got " + forgetLambda);
+        }
+        for (Modifier mod : core.getModifiers()) {
+          if (mod.getName().startsWith("fox_")) {
+            throw new IllegalArgumentException("forgetGate: the layer computes the forget gates, expected a core"
+                + " without its own forgetting modifier, got " + mod.getName() + " in " + core.getName());
+          }
+        }
+      }
+      if (valueResidual) {
+        for (Modifier mod : core.getModifiers()) {
+          if (mod.getName().startsWith("value_residual")) {
+            throw new IllegalArgumentException("valueResidual: the layer blends the values, expected a core"
+                + " without its own value-residual modifier, got " + mod.getName() + " in " + core.getName());
+          }
+        }
+      }
       if (s.getDtype() != DType.FLOAT32) {
         throw new IllegalArgumentException("core dtype: expected float32 (the layer computes in float32), got "
             + s.getDtype().name().toLowerCase(Locale.ROOT));

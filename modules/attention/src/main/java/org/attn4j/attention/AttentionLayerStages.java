@@ -13,6 +13,11 @@ package org.attn4j.attention;
  *   <li>{@link #SQUARES}: {@code Σ_c (u_tc - mean_t)²} (LayerNorm) or {@code Σ_c u_tc²} (RMSNorm);</li>
  *   <li>{@link #NORM}: the pre-norm {@code û_t} times {@code γ};</li>
  *   <li>{@link #Q}, {@link #K}, {@link #V}: {@code û W^T}, split into heads ({@code 'b n (h d) -> b h n d'});</li>
+ *   <li>{@link #FORGET_LOGIT}, {@link #FORGET_GATE}, {@link #FORGET_CUMSUM} (FoX layers): per query head,
+ *   {@code w_h·û_t}, {@code a_t = λ·logsigmoid(w_h·û_t + β_h)} and {@code F_i = Σ_{t <= i} a_t}, which the core's
+ *   forgetting modifier reads as {@code forget_cumsum};</li>
+ *   <li>{@link #MIX_LOGIT}, {@link #MIX} (learned value residual): per kv head, {@code w_g·û_t} and
+ *   {@code sigmoid(w_g·û_t + c_g)}, which the core's value mix reads as {@code value_residual_mix};</li>
  *   <li>the core ({@link AttentionStages}): {@code o [b, h, n, d]};</li>
  *   <li>{@link #PROJ}: {@code o W_o^T} with heads merged ({@code 'b h n d -> b n (h d)'});</li>
  *   <li>{@link #OUT}: {@code x + proj} (the residual carries {@code x} without {@code z}).</li>
@@ -37,6 +42,16 @@ public final class AttentionLayerStages {
   public static final String K = "layer.k";
   /** Values {@code [b, h_kv, n, d]}. */
   public static final String V = "layer.v";
+  /** The forget gates' logits {@code w_h·û_t} {@code [b, h, n]} (without β). */
+  public static final String FORGET_LOGIT = "layer.forget_logit";
+  /** The log forget gates {@code a = λ·logsigmoid(w_h·û_t + β_h)} {@code [b, h, n]}. */
+  public static final String FORGET_GATE = "layer.forget_gate";
+  /** Their cumulative sum over the sequence {@code F [b, h, n]} (the core's {@code forget_cumsum}). */
+  public static final String FORGET_CUMSUM = "layer.forget_cumsum";
+  /** The value-residual mix's logits {@code w_g·û_t} {@code [b, h_kv, n]} (without the bias). */
+  public static final String MIX_LOGIT = "layer.mix_logit";
+  /** The value-residual mix {@code sigmoid(w_g·û_t + c_g)} {@code [b, h_kv, n]} (the core's value_residual_mix). */
+  public static final String MIX = "layer.mix";
   /** The output projection {@code [b, n, dim]}. */
   public static final String PROJ = "layer.proj";
   /** The layer's output {@code [b, n, dim]}. */

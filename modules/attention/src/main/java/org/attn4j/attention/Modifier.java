@@ -90,13 +90,24 @@ public interface Modifier {
     private final Var n;
     private final Var m;
     private final List<Tensor> captured = new ArrayList<>();
+    private final java.util.Map<String, Tensor> provided;
+    private final Set<String> supplied = new java.util.LinkedHashSet<>();
 
     Context(Te te, AttentionSpec spec, Var b, Var n, Var m) {
+      this(te, spec, b, n, m, java.util.Map.of());
+    }
+
+    /**
+     * A context where a capture named in {@code provided} returns that tensor (e.g. a compute stage of an
+     * {@link AttentionLayer}) instead of a new kernel input; see {@link #capture}.
+     */
+    Context(Te te, AttentionSpec spec, Var b, Var n, Var m, java.util.Map<String, Tensor> provided) {
       this.te = te;
       this.spec = spec;
       this.b = b;
       this.n = n;
       this.m = m;
+      this.provided = java.util.Map.copyOf(provided);
     }
 
     /** The DSL context. */
@@ -133,7 +144,8 @@ public interface Modifier {
      */
     public Tensor capture(String name, DType dtype, Object... dims) {
       checkName("capture name", name);
-      if (RESERVED.contains(name) || captured.stream().anyMatch(t -> t.getName().equals(name))) {
+      if (RESERVED.contains(name) || captured.stream().anyMatch(t -> t.getName().equals(name))
+          || supplied.contains(name)) {
         throw new IllegalArgumentException("capture " + name + ": expected a name not used by another argument"
             + " (q, k, v, key_lengths, out, lse or an earlier capture), got a duplicate");
       }
@@ -144,9 +156,35 @@ public interface Modifier {
               + " of b, n, m, got " + (d instanceof Expr e ? "the expression " + e : String.valueOf(d)));
         }
       }
+      Tensor given = provided.get(name);
+      if (given != null) {
+        checkProvided(given, name, dtype, dims);
+        supplied.add(name);
+        return given;
+      }
       Tensor t = te.placeholder(name, dtype, dims);
       captured.add(t);
       return t;
+    }
+
+    /** The names of {@code provided} tensors that a capture has returned so far. */
+    Set<String> getSupplied() {
+      return Set.copyOf(supplied);
+    }
+
+    private void checkProvided(Tensor given, String name, DType dtype, Object[] dims) {
+      boolean same = given.getDtype() == dtype && given.getRank() == dims.length;
+      for (int i = 0; same && i < dims.length; i++) {
+        Expr e = given.getShape().get(i);
+        Object d = dims[i];
+        same = d instanceof Integer || d instanceof Long
+            ? e.getIntConstant().isPresent() && e.getIntConstant().getAsLong() == ((Number) d).longValue()
+            : e == d;
+      }
+      if (!same) {
+        throw new IllegalArgumentException("capture " + name + ": the tensor supplied for it (" + given + ") does"
+            + " not have the captured dtype and shape " + dtype.getTvmName() + " " + java.util.Arrays.toString(dims));
+      }
     }
 
     /** The tensors captured so far, in argument order. */

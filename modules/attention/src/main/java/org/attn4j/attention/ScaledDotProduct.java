@@ -79,6 +79,21 @@ public final class ScaledDotProduct {
    * @throws IllegalArgumentException as {@link #define(Te, Variant)}, or if q/k/v have another dtype or rank
    */
   public static AttentionGraph define(Te te, Variant variant, Var b, Var n, Var m, Tensor q, Tensor k, Tensor v) {
+    return define(te, variant, b, n, m, q, k, v, java.util.Map.of());
+  }
+
+  /**
+   * {@link #define(Te, Variant, Var, Var, Var, Tensor, Tensor, Tensor)} where the caller computes some of the
+   * tensors that the modifiers capture: a capture named in {@code provided} reads that tensor (e.g. a layer's
+   * {@code forget_cumsum} stage) instead of becoming a kernel input, and is not listed in
+   * {@link AttentionGraph#captured()}. Each provided tensor must have the captured dtype and shape (the same
+   * {@code b}, {@code n}, {@code m} variables) and must be read by some modifier.
+   *
+   * @throws IllegalArgumentException as the other overload, if a provided tensor's dtype or shape differs from
+   *     the capture's, or if no modifier captures a provided name
+   */
+  public static AttentionGraph define(Te te, Variant variant, Var b, Var n, Var m, Tensor q, Tensor k, Tensor v,
+      java.util.Map<String, Tensor> provided) {
     AttentionSpec spec = variant.getSpec();
     int h = spec.getHeads();
     int hKv = spec.getKvHeads();
@@ -92,8 +107,14 @@ public final class ScaledDotProduct {
       }
     }
     @Nullable Tensor lens = spec.hasKeyLengths() ? te.placeholder("key_lengths", DType.INT32, b) : null;
-    Modifier.Context ctx = new Modifier.Context(te, spec, b, n, m);
+    Modifier.Context ctx = new Modifier.Context(te, spec, b, n, m, provided);
     Slots slots = variant.define(ctx);
+    for (String name : provided.keySet()) {
+      if (!ctx.getSupplied().contains(name)) {
+        throw new IllegalArgumentException("provided " + name + ": expected a modifier of " + variant.getName()
+            + " to capture it, got none that does");
+      }
+    }
     Normalizer norm = slots.normalizer();
     Normalizer.@Nullable Sigmoid sigmoid = norm instanceof Normalizer.Sigmoid sg ? sg : null;
     if (sigmoid != null && spec.hasLse()) {

@@ -1,0 +1,203 @@
+package org.attn4j.build;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.arrow.vector.FieldVector;
+import org.attn4j.attention.AttentionLayer;
+import org.attn4j.attention.AttentionLayer.Condition;
+import org.attn4j.attention.AttentionLayer.Norm;
+import org.attn4j.attention.AttentionLayerGraph;
+import org.attn4j.attention.AttentionSpec;
+import org.attn4j.attention.Causal;
+import org.attn4j.attention.ForgetDirection;
+import org.attn4j.attention.ForgetGate;
+import org.attn4j.attention.Modifiers;
+import org.attn4j.attention.Variant;
+import org.attn4j.build.LayerKernels.Inputs;
+import org.attn4j.build.LayerKernels.Shape;
+import org.attn4j.reference.Comparison;
+import org.attn4j.reference.Tolerances;
+import org.attn4j.runtime.AttentionKernel;
+import org.attn4j.runtime.Dims;
+import org.attn4j.schedules.GenericLayerSchedule;
+import org.attn4j.schedules.LayerSchedule;
+import org.attn4j.schedules.TargetKind;
+import org.attn4j.te.Te;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Data-dependent gates computed inside the layer artifact ({@link AttentionLayer.Builder#forgetGate} and
+ * {@link AttentionLayer.Builder#valueResidual}) against {@code AttentionLayerOracle} (its {@code forgetGate} and
+ * {@code valueResidual}, computed from the normed input): FoX gates with {@code λ = 1} and {@code 0.25}, the value
+ * residual with a constant and a learned mix, both together, causal and not, GQA; cpu-layer, and the generic
+ * schedule for two cases; Arrow vectors and float arrays. Then the refusals.
+ *
+ * <p>Tolerance: {@link Tolerances#FP32}. The kernel sums {@code F} in float32 in sequence order where the oracle
+ * sums in double; at {@code n <= 37} with {@code |a| <= 2.5} that stays far inside the bound (errors printed).
+ */
+class AttentionLayerGatesTest extends ArrowTestBase {
+  static final AttentionSpec MHA_CAUSAL = AttentionSpec.builder().heads(4).headDim(8).causal(Causal.BOTTOM_RIGHT)
+      .build();
+  static final AttentionSpec MHA = AttentionSpec.builder().heads(4).headDim(8).build();
+  static final AttentionSpec GQA_CAUSAL = AttentionSpec.builder().heads(4).kvHeads(2).headDim(8)
+      .causal(Causal.BOTTOM_RIGHT).build();
+  static final List<Shape> SHAPES = List.of(new Shape(2, 9), new Shape(1, 37), new Shape(3, 1));
+
+  record Case(String name, AttentionLayer layer) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static AttentionLayer.Builder base(int dim, Norm norm, AttentionSpec core) {
+    return AttentionLayer.builder().dim(dim).norm(norm).core(core);
+  }
+
+  static List<Case> cases() {
+    return List.of(
+        new Case("fox λ=1, causal", base(32, Norm.LAYER_NORM, MHA_CAUSAL).forgetGate(1).build()),
+        new Case("fox λ=0.25, gqa causal, rms", base(48, Norm.RMS_NORM, GQA_CAUSAL).forgetGate(0.25).build()),
+        new Case("value residual 0.5, not causal", base(32, Norm.LAYER_NORM, MHA).valueResidual(false).build()),
+        new Case("value residual learned, gqa causal",
+            base(32, Norm.RMS_NORM, GQA_CAUSAL).valueResidual(true).build()),
+        new Case("fox λ=1 + learned mix, gqa causal, z+gate",
+            base(48, Norm.LAYER_NORM, GQA_CAUSAL).condition(Condition.PER_BATCH).gate(true).forgetGate(1)
+                .valueResidual(true).build()),
+        new Case("fox λ=0.25 + mix 0.5, not causal, alibi",
+            AttentionLayer.builder().dim(32).norm(Norm.RMS_NORM).core(Variant.of(MHA, Modifiers.alibi()))
+                .forgetGate(0.25).valueResidual(false).build()));
+  }
+
+  static Stream<Arguments> conformance() {
+    List<Arguments> out = new ArrayList<>();
+    List<Case> all = cases();
+    for (int i = 0; i < all.size(); i++) {
+      out.add(Arguments.of(all.get(i), LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
+      if (i == 0 || i == 4) {
+        out.add(Arguments.of(all.get(i), new GenericLayerSchedule(TargetKind.CPU)));
+      }
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("conformance")
+  void matchesOracle(Case c, LayerSchedule schedule) throws IOException {
+    Path dir = LayerKernels.artifact(c.layer(), schedule);
+    boolean alibi = !c.layer().getCore().getModifiers().isEmpty();
+    float[] slopes = Modifiers.alibiSlopes(c.layer().getCore().getSpec().getHeads());
+    for (Shape sh : SHAPES) {
+      Inputs in = Inputs.of(c.layer(), sh, alibi ? List.of(slopes) : List.of());
+      float[] ref = LayerKernels.oracle(c.layer(), sh, in, o -> {
+        if (alibi) {
+          o.scoreMod(org.attn4j.reference.Gallery.alibi(LayerKernels.widen(slopes)));
+        }
+      });
+      Comparison arrow = Tolerances.compare(LayerKernels.runArrow(allocator, dir, c.layer(), sh, in), ref);
+      assertThat(arrow.isWithin(Tolerances.FP32)).as("%s %s (Arrow) vs oracle: %s", c, sh, arrow).isTrue();
+      Comparison arrays = Tolerances.compare(LayerKernels.runArrays(allocator, dir, c.layer(), sh, in), ref);
+      assertThat(arrays.isWithin(Tolerances.FP32)).as("%s %s (float[]) vs oracle: %s", c, sh, arrays).isTrue();
+      System.out.printf("layer gates %-44s %-9s %-8s max|err| %.2e (max|ref| %.2f)%n", c.name(),
+          schedule.getName(), sh, arrow.getMaxAbsError(), arrow.getMaxAbsExpected());
+    }
+  }
+
+  /** The gates matter: FoX and the value residual each change the output of the plain layer. */
+  @Test
+  void gatesChangeTheOutput() throws IOException {
+    AttentionLayer plain = base(32, Norm.LAYER_NORM, MHA_CAUSAL).build();
+    AttentionLayer fox = base(32, Norm.LAYER_NORM, MHA_CAUSAL).forgetGate(1).build();
+    Shape sh = new Shape(2, 9);
+    LayerSchedule s = LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu());
+    Inputs in = Inputs.of(fox, sh, List.of());
+    float[] withFox = LayerKernels.runArrow(allocator, LayerKernels.artifact(fox, s), fox, sh, in);
+    float[] without = LayerKernels.runArrow(allocator, LayerKernels.artifact(plain, s), plain, sh,
+        Inputs.of(plain, sh, List.of()));
+    assertThat(Tolerances.compare(withFox, without).getMaxAbsError()).isGreaterThan(1e-3);
+  }
+
+  @Test
+  void argumentOrder() {
+    AttentionLayer l = base(32, Norm.LAYER_NORM, GQA_CAUSAL).condition(Condition.PER_TOKEN).gate(true)
+        .forgetGate(0.5).valueResidual(true).build();
+    try (Te te = Te.create()) {
+      AttentionLayerGraph g = l.define(te);
+      assertThat(g.getArgumentNames()).containsExactly("x", "z", "x0", "gamma", "wq", "wk", "wv", "wo", "w_gate",
+          "w_forget", "b_forget", "w_mix", "b_mix", "value_first", "out");
+      assertThat(g.inputs().get(9).getShape().toString()).contains("4").contains("32");
+    }
+    assertThat(l.getName()).contains("_fox0.5_vrmix+");
+    AttentionLayer constant = base(32, Norm.LAYER_NORM, MHA).valueResidual(false).build();
+    try (Te te = Te.create()) {
+      assertThat(constant.define(te).getArgumentNames()).containsExactly("x", "gamma", "wq", "wk", "wv", "wo",
+          "value_first", "out");
+    }
+  }
+
+  @Test
+  void refusesACoreWithItsOwnGates() {
+    Variant coreFox = Variant.of(MHA_CAUSAL, Modifiers.forgetting(ForgetGate.DATA_DEPENDENT,
+        ForgetDirection.FORWARD));
+    assertThatThrownBy(() -> base(32, Norm.LAYER_NORM, MHA_CAUSAL).core(coreFox).forgetGate(1).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("forgetGate: the layer computes the forget gates")
+        .hasMessageContaining("fox_data_dependent");
+    Variant coreBias = Variant.of(MHA_CAUSAL, Modifiers.forgetting(ForgetGate.BIAS_ONLY, ForgetDirection.FORWARD));
+    assertThatThrownBy(() -> base(32, Norm.LAYER_NORM, MHA_CAUSAL).core(coreBias).forgetGate(1).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fox_bias_only");
+    Variant coreVr = Variant.of(MHA_CAUSAL, Modifiers.valueResidualPerToken());
+    assertThatThrownBy(() -> base(32, Norm.LAYER_NORM, MHA_CAUSAL).core(coreVr).valueResidual(false).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("valueResidual: the layer blends the values")
+        .hasMessageContaining("value_residual_per_token");
+    assertThatThrownBy(() -> base(32, Norm.LAYER_NORM, MHA_CAUSAL).forgetGate(-1).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("forgetGate λ: expected a finite λ >= 0");
+    // a core with its own FoX and no layer gates stays valid (the caller supplies forget_cumsum)
+    try (Te te = Te.create()) {
+      assertThat(base(32, Norm.LAYER_NORM, MHA_CAUSAL).core(coreFox).build().define(te).getArgumentNames())
+          .contains("forget_cumsum");
+    }
+  }
+
+  @Test
+  void runtimeRejectsAWrongForgetWeightByName() throws IOException {
+    AttentionLayer l = base(32, Norm.LAYER_NORM, MHA_CAUSAL).forgetGate(1).valueResidual(true).build();
+    Path dir = LayerKernels.artifact(l, LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu()));
+    Shape sh = new Shape(2, 5);
+    Inputs in = Inputs.of(l, sh, List.of());
+    List<float[]> args = new ArrayList<>(in.arguments());
+    args.add(new float[sh.b() * sh.n() * 32]);
+    // arguments: x, gamma, wq, wk, wv, wo, w_forget, b_forget, w_mix, b_mix, value_first, out
+    List<float[]> badW = new ArrayList<>(args);
+    badW.set(6, new float[4 * 31]);
+    assertThatThrownBy(() -> runArrow(dir, Dims.of(sh.b(), sh.n()), badW))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("w_forget: expected [4, 32] = 128 values");
+    List<float[]> badV1 = new ArrayList<>(args);
+    badV1.set(10, new float[sh.b() * 4 * (sh.n() + 1) * 8]);
+    assertThatThrownBy(() -> runArrow(dir, Dims.of(sh.b(), sh.n()), badV1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value_first: expected [b, 4, n, 8]");
+  }
+
+  private void runArrow(Path dir, Dims dims, List<float[]> arrays) throws IOException {
+    List<FieldVector> v = new ArrayList<>();
+    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
+      for (int i = 0; i < arrays.size() - 1; i++) {
+        v.add(Vectors.floats(allocator, "in", arrays.get(i)));
+      }
+      v.add(Vectors.output(allocator, "out", arrays.get(arrays.size() - 1).length));
+      kernel.run(dims, v.toArray(FieldVector[]::new));
+    } finally {
+      v.forEach(FieldVector::close);
+    }
+  }
+}
