@@ -15,6 +15,7 @@ import org.attn4j.attention.AttentionSpec;
 import org.attn4j.build.ArtifactBuilder;
 import org.attn4j.build.ArtifactRequest;
 import org.attn4j.build.BuildSpec;
+import org.attn4j.build.LayerArtifactRequest;
 import org.attn4j.build.BuildTarget;
 import org.attn4j.build.Progress;
 import org.attn4j.reference.CoreAttentionOracle;
@@ -36,7 +37,7 @@ public final class Attn4j {
 
   private static final String USAGE = """
       usage:
-        attn4j build --spec <spec.json> [--out artifacts]        build every artifact of a spec
+        attn4j build --spec <spec.json> [--out artifacts]        build every artifact of a spec (variants and layers)
         attn4j build --heads H --head-dim D [--kv-heads K] [--causal] [--cross] [--lse] [--key-lengths]
                      [--modifiers name[:key=value,...] ...]   e.g. rotary:positions=cross alibi soft_cap:cap=30
                      [--target cpu:host|cpu:x86-64-v3|cuda:sm_90] [--schedule default|generic|cpu-flash|cuda-flash]
@@ -110,8 +111,11 @@ public final class Attn4j {
     Map<String, List<String>> o = options(args);
     Path outDir = Path.of(one(o, "out", "artifacts"));
     List<ArtifactRequest> requests;
+    List<LayerArtifactRequest> layers = List.of();
     if (o.containsKey("spec")) {
-      requests = BuildSpec.read(Path.of(one(o, "spec", "")));
+      Path spec = Path.of(one(o, "spec", ""));
+      requests = BuildSpec.read(spec);
+      layers = BuildSpec.readLayers(spec);
     } else {
       AttentionSpec.Builder b = AttentionSpec.builder()
           .heads(Integer.parseInt(one(o, "heads", "8")))
@@ -131,14 +135,23 @@ public final class Attn4j {
       requests = List.of(new ArtifactRequest(variant, target,
           ArtifactRequest.schedule(one(o, "schedule", "default"), target), ArtifactRequest.defaultBounds()));
     }
+    int total = requests.size() + layers.size();
     int i = 0;
     for (ArtifactRequest r : requests) {
       i++;
-      out.printf("[%d/%d] %s%n", i, requests.size(), r.getName());
-      ArtifactBuilder.Built built = ArtifactBuilder.build(r, outDir, Progress.printing(out, r.target().getName()));
-      out.printf("      -> %s (%s, %.1f s)%n", built.directory(), built.cacheHit() ? "cached" : "compiled",
-          built.seconds());
+      out.printf("[%d/%d] %s%n", i, total, r.getName());
+      report(out, ArtifactBuilder.build(r, outDir, Progress.printing(out, r.target().getName())));
     }
+    for (LayerArtifactRequest r : layers) {
+      i++;
+      out.printf("[%d/%d] %s%n", i, total, r.getName());
+      report(out, ArtifactBuilder.build(r, outDir, Progress.printing(out, r.target().getName())));
+    }
+  }
+
+  private static void report(PrintStream out, ArtifactBuilder.Built built) {
+    out.printf("      -> %s (%s, %.1f s)%n", built.directory(), built.cacheHit() ? "cached" : "compiled",
+        built.seconds());
   }
 
   private static void tune(String[] args, PrintStream out) throws Exception {
