@@ -28,7 +28,8 @@ import org.attn4j.runtime.Dims;
  * ratio to the core's. Variants: the core; FoX with gates at FoX's initialisation ({@code logsigmoid(5)}, no tile
  * is negligible at these lengths); FoX with decaying gates ({@code a_t} in {@code [-1, -0.1]}) with the default
  * {@code ε} (tiles skipped) and with {@code ε = 0} (none skipped); the per-token value residual; CoPE with
- * {@code P = 16}, linear and soft one-hot (a table uniform in {@code [-1, 1]}). A development
+ * {@code P = 16}, linear and soft one-hot (a table uniform in {@code [-1, 1]}); 16 learned memory key/values;
+ * rotary with 4 pairwise-exempt special tokens. A development
  * tool, not the benchmark ({@link BenchMain}): no oracle check here (the conformance tests make it).
  *
  * <p>Usage: {@code VariantTiming [b h n d rounds]}, default {@code 1 8 1024 64 30} ({@code m = n}).
@@ -63,7 +64,12 @@ public final class VariantTiming {
             List.of(TestData.uniform(8, Modifiers.COPE_MAX_POS * d, -1, 1))),
         new Case("cope P=16 soft one-hot", Variant.of(spec, Modifiers.cope(Modifiers.COPE_MAX_POS,
             Modifiers.COPE_SOFT_ONE_HOT_TEMPERATURE)),
-            List.of(TestData.uniform(8, Modifiers.COPE_MAX_POS * d, -1, 1))));
+            List.of(TestData.uniform(8, Modifiers.COPE_MAX_POS * d, -1, 1))),
+        new Case("memory kv M=16", Variant.of(spec, Modifiers.memoryKv(16)),
+            List.of(TestData.uniform(9, h * 16 * d, -2, 2), TestData.uniform(10, h * 16 * d, -1, 1))),
+        new Case("rotary d/2 + special tokens exempt 4", Variant.of(spec, Modifiers.rotary(
+            org.attn4j.attention.Rotary.halfOf(d), org.attn4j.attention.RotaryPositions.arange(),
+            org.attn4j.attention.SpecialTokens.pairwiseExempt(4))), List.of()));
     BuildTarget target = BuildTarget.hostCpu();
     try (BufferAllocator allocator = new RootAllocator()) {
       List<AttentionKernel> kernels = new ArrayList<>();
