@@ -71,7 +71,11 @@ class CopeConformanceTest extends ArrowTestBase {
         (o, sh, cap) -> o.cope(Cope.of((float[]) cap.get(0), 16)), SHAPES));
     c.add(new Case("cope P=4 saturated", Variant.of(CAUSAL, Modifiers.cope(4)), sh -> List.of(table(4)),
         (o, sh, cap) -> o.cope(Cope.of((float[]) cap.get(0), 4)), shapes(new int[] {2, 9, 9},
-            new int[] {1, 130, 130})));
+            new int[] {1, 130, 130}, new int[] {1, 300, 300})));
+    // soft one-hot over long rows: cpu-flash's saturated tiles take the precomputed term at p = P - 1
+    c.add(new Case("cope P=8 soft one-hot long rows", Variant.of(CAUSAL, Modifiers.cope(8, 0.05)),
+        sh -> List.of(table(8)), (o, sh, cap) -> o.cope(Cope.of((float[]) cap.get(0), 8).withSoftOneHot(0.05)),
+        shapes(new int[] {1, 300, 300})));
     c.add(new Case("cope P=1", Variant.of(CAUSAL, Modifiers.cope(1)), sh -> List.of(table(1)),
         (o, sh, cap) -> o.cope(Cope.of((float[]) cap.get(0), 1)), shapes(new int[] {2, 9, 9})));
     c.add(new Case("cope P=16 soft one-hot", Variant.of(CAUSAL, Modifiers.cope(16,

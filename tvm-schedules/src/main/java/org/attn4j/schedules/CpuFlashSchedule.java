@@ -162,12 +162,15 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         Cope cope = slots.cope();
         Buf copeZ = null;
         Buf gates = null;
+        Buf copeSat = null;
         if (cope != null) {
           copeZ = copePositionLogits(cope, qt);
           gates = ln.allocate("cope_gates", DType.FLOAT32, qBlock, "local");
           Buf g0 = gates;
           ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(g0, te.f32(0), r));
+          copeSat = copeSaturatedTerms(cope, copeZ);
         }
+        Buf copeSatF = copeSat;
         Buf copeZF = copeZ;
         Buf gatesF = gates;
         Rotation rot = slots.rotation();
@@ -208,7 +211,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             if (rot != null && rot.hasExemptPairs()) {
               exemptPairs(rot.getSpecial(), st, bb, hh, kh, i0, j0, keys, live);
             }
-            softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys, copeZF, gatesF);
+            softmax(st, mx, mNew, alpha, sum, acc, bb, hh, i0, j0, kEnd, keys, copeZF, gatesF, copeSatF);
             if (vtF != null) {
               mixValues(vtF, bb, kh, j0, keys);
             }
@@ -377,6 +380,17 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
      * queries: {@code qt} holds {@code τ·q'} in the {@link #packedDim} order, so {@code z = (1/τ) Σ_c
      * qt[packedDim(c), r]·E[p, c]}.
      */
+    /**
+     * Each row's CoPE term at the saturated position {@code p = P - 1} ({@code [qBlock]}): the same expression the
+     * scan evaluates there, so the fast path of a saturated tile gives the same bits.
+     */
+    private Buf copeSaturatedTerms(Cope cope, Buf z) {
+      Buf sat = ln.allocate("cope_saturated", DType.FLOAT32, qBlock, "local");
+      ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(sat, cope.term(te, te.f32(cope.maxPos() - 1), DType.INT64,
+          pp -> z.get(pp.times(c64(qBlock)).plus(r))), r));
+      return sat;
+    }
+
     private Buf copePositionLogits(Cope cope, Buf qt) {
       int pCount = cope.maxPos();
       Buf z = ln.allocate("cope_z", DType.FLOAT32, (long) pCount * qBlock, "local");
@@ -405,9 +419,31 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
      * the tiles are visited backwards).
      */
     private void softmax(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
-        Var kEnd, Var keys, @Nullable Buf copeZ, @Nullable Buf gates) {
+        Var kEnd, Var keys, @Nullable Buf copeZ, @Nullable Buf gates, @Nullable Buf copeSat) {
       Cope cope = slots.cope();
       ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
+      if (cope == null) {
+        scan(st, mNew, bb, hh, i0, j0, kEnd, keys, null, null, null, false);
+      } else {
+        // once every row's gate sum has reached P - 1 (the keys scanned so far are all later ones), every earlier
+        // key sits at p = P - 1: the tile takes the rows' saturated terms, without gates or gathers
+        Buf gmin = ln.allocate("cope_gate_min", DType.FLOAT32, 1, "local");
+        ln.store(gmin, gates.get(c64(0)), c64(0));
+        ln.loop("r", qBlock, Kind.SERIAL, r -> ln.store(gmin, te.minimum(gmin.get(c64(0)), gates.get(r)), c64(0)));
+        Var saturated = ln.let("cope_saturated_tile", gmin.get(c64(0)).ge(te.f32(cope.maxPos() - 1)));
+        ln.ifThen(saturated, () -> scan(st, mNew, bb, hh, i0, j0, kEnd, keys, copeZ, gates, copeSat, true));
+        ln.ifThen(saturated.not(), () -> scan(st, mNew, bb, hh, i0, j0, kEnd, keys, copeZ, gates, copeSat, false));
+      }
+      normalize(st, mx, mNew, alpha, sum, acc, keys);
+    }
+
+    /**
+     * The tile's scores after the slots and masks, the CoPE term when present (from the saturated terms when
+     * {@code saturated}), into {@code st}, and the running max into {@code mNew}.
+     */
+    private void scan(Buf st, Buf mNew, Var bb, Var hh, Var i0, Var j0, Var kEnd, Var keys, @Nullable Buf copeZ,
+        @Nullable Buf gates, @Nullable Buf copeSat, boolean saturated) {
+      Cope cope = slots.cope();
       ln.loop("jj", keys, Kind.SERIAL, jx -> {
         Var jj = cope == null ? jx : ln.let("jj_rev", keys.minus(c64(1)).minus(jx));
         Var j = ln.let("j", j0.plus(jj));
@@ -416,7 +452,9 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           Expr[] sv0 = scored(st.get(at), bb, hh, i0.plus(r), j, kEnd);
           Expr logit = sv0[0];
           Expr visible = sv0[1];
-          if (cope != null) {
+          if (cope != null && saturated) {
+            logit = logit.plus(copeSat.get(r));
+          } else if (cope != null) {
             // (5) CoPE: g = sigmoid(ŝ) on visible keys, p = min(Σ_{t >= j} g, P - 1), ŝ += c(z_r, p)
             Var sc = ln.let("s_cope", logit);
             ln.store(gates, gates.get(r).plus(cope.gate(te, sc, visible)), r);
@@ -433,6 +471,10 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           ln.store(mNew, te.maximum(mNew.get(r), sv), r);
         });
       });
+    }
+
+    /** The online softmax update of the tile: rescale, exponentiate, sum, rescale the accumulators. */
+    private void normalize(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var keys) {
       if (sigmoid != null) {
         return; // no normalisation: P = sigmoid(s + β) goes straight into P·V
       }
