@@ -7,16 +7,9 @@
 #   SKIP_INSTALL=1 ci/sample.sh        runs the sample against what is already installed
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-args=(-B -Djavacpp.platform=linux-x86_64)
-if [[ -n "${ATTN4J_REPO:-}" ]]; then
-  mkdir -p "$ATTN4J_REPO"
-  settings="$ATTN4J_REPO/../sample-settings.xml"
-  cat > "$settings" <<XML
-<settings><mirrors><mirror><id>user-local-repository</id><mirrorOf>*</mirrorOf>
-<url>file://$HOME/.m2/repository</url></mirror></mirrors></settings>
-XML
-  args+=(-Dmaven.repo.local="$(cd "$ATTN4J_REPO" && pwd)" -s "$settings" -Daether.offline.protocols=file)
-fi
+SAMPLE_SETTINGS_NAME=sample-settings.xml
+# shellcheck source=ci/sample-maven-args.sh
+source ci/sample-maven-args.sh
 if [[ -z "${SKIP_INSTALL:-}" ]]; then
   mvn "${args[@]}" -q install -DskipTests -Dinvoker.skip -pl python-free-build/maven-plugin -am
 fi

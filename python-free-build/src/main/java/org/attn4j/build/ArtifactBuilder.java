@@ -37,7 +37,8 @@ public final class ArtifactBuilder {
   public static final String VERSION = "0.1.0";
   /** The name of the kernel function inside every artifact. */
   public static final String FUNCTION = "attn4j_kernel";
-  private static final String LIBRARY = "kernel.so";
+  /** The library file of an artifact. */
+  static final String LIBRARY = "kernel.so";
   /** The lowered TensorIR of the kernel, written beside the library for inspection (not verified). */
   public static final String LOWERED = "lowered.tir";
 
@@ -53,18 +54,7 @@ public final class ArtifactBuilder {
    * @throws Attn4jException naming the variant and target, with TVM's message, if compilation fails
    */
   public static Built build(ArtifactRequest request, Path outDir, Progress progress) throws IOException {
-    long t0 = System.nanoTime();
-    Cached c = cached(request, progress);
-    Path cached = c.directory();
-    boolean hit = c.hit();
-    Path dst = outDir.resolve(request.getName());
-    Files.createDirectories(dst);
-    for (String f : new String[] {LIBRARY, Manifest.FILE_NAME, LOWERED}) {
-      if (Files.exists(cached.resolve(f))) {
-        Files.copy(cached.resolve(f), dst.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
-    return new Built(dst, Manifest.read(dst), hit, (System.nanoTime() - t0) / 1e9);
+    return build(job(request), outDir, progress);
   }
 
   /**
@@ -72,7 +62,7 @@ public final class ArtifactBuilder {
    * directory is shared: do not modify it.
    */
   public static Path buildCached(ArtifactRequest request, Progress progress) throws IOException {
-    return cached(request, progress).directory();
+    return cached(job(request), progress).directory();
   }
 
   /**
@@ -89,14 +79,70 @@ public final class ArtifactBuilder {
     return LayerArtifactBuilder.buildCached(request, progress);
   }
 
-  private record Cached(Path directory, boolean hit) {}
+  /**
+   * What the artifact cache needs of a request (a core variant or a layer): its artifact name, target, cache key,
+   * and how to compile it into a directory (writing the library and {@link #LOWERED}, returning the manifest).
+   */
+  interface Job {
+    String name();
 
-  private static synchronized Cached cached(ArtifactRequest request, Progress progress) throws IOException {
+    BuildTarget target();
+
+    String cacheKey();
+
+    Manifest compile(Path dir, Progress progress) throws IOException;
+  }
+
+  private static Job job(ArtifactRequest r) {
+    return new Job() {
+      @Override
+      public String name() {
+        return r.getName();
+      }
+
+      @Override
+      public BuildTarget target() {
+        return r.target();
+      }
+
+      @Override
+      public String cacheKey() {
+        return ArtifactBuilder.cacheKey(r);
+      }
+
+      @Override
+      public Manifest compile(Path dir, Progress progress) throws IOException {
+        return ArtifactBuilder.compile(r, dir, progress);
+      }
+    };
+  }
+
+  /** {@code job} into {@code outDir/<name>} (replacing what is there), from the cache or compiled into it. */
+  static Built build(Job job, Path outDir, Progress progress) throws IOException {
+    long t0 = System.nanoTime();
+    Cached c = cached(job, progress);
+    Path dst = outDir.resolve(job.name());
+    Files.createDirectories(dst);
+    for (String f : new String[] {LIBRARY, Manifest.FILE_NAME, LOWERED}) {
+      if (Files.exists(c.directory().resolve(f))) {
+        Files.copy(c.directory().resolve(f), dst.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    return new Built(dst, Manifest.read(dst), c.hit(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** A cached artifact directory and whether it was there already. */
+  record Cached(Path directory, boolean hit) {}
+
+  /** One build at a time per process (every artifact kind shares the compiler and the cache). */
+  static synchronized Cached cached(Job job, Progress progress) throws IOException {
     // A process that builds loads the compiler first, cache hit or not: the runtime flavour, once loaded, cannot
-    // be upgraded, and the next request of this process may miss the cache.
-    ensureCompiler(request);
-    String key = cacheKey(request);
-    Path dir = Cache.directory().resolve("artifacts").resolve(request.getName() + "-" + key.substring(0, 16));
+    // be upgraded, and the next request of this process may miss the cache. One compiler per process: TVM's GPU
+    // build whenever nvcc is there (it also does CPU codegen), so CPU and CUDA artifacts share the process.
+    org.attn4j.tvm.TvmNatives.ensureCompiler(Toolchain.hasNvcc()
+        || job.target().getKind() == org.attn4j.schedules.TargetKind.CUDA);
+    String key = job.cacheKey();
+    Path dir = Cache.directory().resolve("artifacts").resolve(job.name() + "-" + key.substring(0, 16));
     if (Files.isRegularFile(dir.resolve(Manifest.FILE_NAME)) && Files.isRegularFile(dir.resolve(LIBRARY))) {
       progress.step("cache hit");
       return new Cached(dir, true);
@@ -104,7 +150,7 @@ public final class ArtifactBuilder {
     Path tmp = Files.createDirectories(dir.getParent()).resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
     Files.createDirectories(tmp);
     try {
-      Manifest m = compile(request, tmp, progress);
+      Manifest m = job.compile(tmp, progress);
       Files.writeString(tmp.resolve(Manifest.FILE_NAME), m.toJson());
       try {
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
@@ -121,13 +167,22 @@ public final class ArtifactBuilder {
     }
   }
 
-  /**
-   * One compiler per process: TVM's GPU build whenever nvcc is there (it also does CPU codegen), so CPU and CUDA
-   * artifacts can be built by the same process.
-   */
-  private static void ensureCompiler(ArtifactRequest r) {
-    org.attn4j.tvm.TvmNatives.ensureCompiler(Toolchain.hasNvcc()
-        || r.target().getKind() == org.attn4j.schedules.TargetKind.CUDA);
+  /** A manifest argument: {@code t}'s dtype and shape (symbolic dims by name), under {@code name}. */
+  static Manifest.Argument argument(String name, Tensor t, boolean input) {
+    List<Object> shape = new ArrayList<>();
+    for (Expr d : t.getShape()) {
+      shape.add(d instanceof Var v ? v.getName() : (Object) d.getIntConstant().orElseThrow());
+    }
+    return new Manifest.Argument(name, input ? "input" : "output", t.getDtype().getTvmName(), shape);
+  }
+
+  /** The manifest's target entry. */
+  static Map<String, String> targetEntry(BuildTarget target) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("kind", target.getKind().name().toLowerCase(java.util.Locale.ROOT));
+    m.put("level", target.getLevel());
+    m.put("tvm", target.getTvmString());
+    return m;
   }
 
   private static Manifest compile(ArtifactRequest r, Path dir, Progress progress) throws IOException {
@@ -152,12 +207,8 @@ public final class ArtifactBuilder {
     int inputs = tensors.size() - g.getOutputCount();
     for (int i = 0; i < tensors.size(); i++) {
       Tensor t = tensors.get(i);
-      List<Object> shape = new ArrayList<>();
-      for (Expr d : t.getShape()) {
-        shape.add(d instanceof Var v ? v.getName() : (Object) d.getIntConstant().orElseThrow());
-      }
-      args.add(new Manifest.Argument(t.getName().equals("attn.out") ? "out" : t.getName().equals("attn.lse") ? "lse"
-          : t.getName(), i < inputs ? "input" : "output", t.getDtype().getTvmName(), shape));
+      args.add(argument(t.getName().equals("attn.out") ? "out" : t.getName().equals("attn.lse") ? "lse"
+          : t.getName(), t, i < inputs));
     }
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("variant", "scaled_dot_product");
@@ -171,12 +222,8 @@ public final class ArtifactBuilder {
     spec.put("key_lengths", s.hasKeyLengths());
     spec.put("lse", s.hasLse());
     spec.put("scale", s.getScale());
-    Map<String, String> target = new LinkedHashMap<>();
-    target.put("kind", r.target().getKind().name().toLowerCase(java.util.Locale.ROOT));
-    target.put("level", r.target().getLevel());
-    target.put("tvm", r.target().getTvmString());
     return new Manifest(Manifest.ABI, VERSION, Manifest.TVM_VERSION, r.variant().getName(), spec, FUNCTION, args,
-        r.bounds(), target, r.schedule().getName(), r.schedule().getParameters(),
+        r.bounds(), targetEntry(r.target()), r.schedule().getName(), r.schedule().getParameters(),
         KernelCompiler.ARGUMENT_ALIGNMENT, LIBRARY, sha);
   }
 

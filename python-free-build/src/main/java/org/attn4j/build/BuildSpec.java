@@ -62,13 +62,18 @@ public final class BuildSpec {
    *
    * @throws IllegalArgumentException naming the field that is wrong
    */
-  @SuppressWarnings("unchecked")
   public static List<ArtifactRequest> read(Path file) throws IOException {
+    return of(parse(file), file.toString());
+  }
+
+  /** The spec file's JSON object. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parse(Path file) throws IOException {
     Object root = Json.parse(Files.readString(file));
     if (!(root instanceof Map<?, ?>)) {
       throw new IllegalArgumentException(file + ": expected a JSON object");
     }
-    return of((Map<String, Object>) root, file.toString());
+    return (Map<String, Object>) root;
   }
 
   /**
@@ -140,13 +145,8 @@ public final class BuildSpec {
    *
    * @throws IllegalArgumentException naming the field that is wrong
    */
-  @SuppressWarnings("unchecked")
   public static List<LayerArtifactRequest> readLayers(Path file) throws IOException {
-    Object root = Json.parse(Files.readString(file));
-    if (!(root instanceof Map<?, ?>)) {
-      throw new IllegalArgumentException(file + ": expected a JSON object");
-    }
-    return layers((Map<String, Object>) root, file.toString());
+    return layers(parse(file), file.toString());
   }
 
   /**

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -17,16 +16,11 @@ import org.attn4j.attention.AttentionLayerGraph;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Manifest;
-import org.attn4j.schedules.TargetKind;
-import org.attn4j.te.Expr;
 import org.attn4j.te.Schedule;
 import org.attn4j.te.Te;
 import org.attn4j.te.Tensor;
-import org.attn4j.te.Var;
 import org.attn4j.tvm.Attn4jException;
-import org.attn4j.tvm.Cache;
 import org.attn4j.tvm.TvmException;
-import org.attn4j.tvm.TvmNatives;
 import org.attn4j.tvm.TvmObject;
 
 /**
@@ -49,17 +43,7 @@ public final class LayerArtifactBuilder {
    */
   public static ArtifactBuilder.Built build(LayerArtifactRequest request, Path outDir, Progress progress)
       throws IOException {
-    long t0 = System.nanoTime();
-    boolean[] hit = new boolean[1];
-    Path cached = cached(request, progress, hit);
-    Path dst = outDir.resolve(request.getName());
-    Files.createDirectories(dst);
-    for (String f : new String[] {LIBRARY, Manifest.FILE_NAME, ArtifactBuilder.LOWERED}) {
-      if (Files.exists(cached.resolve(f))) {
-        Files.copy(cached.resolve(f), dst.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
-    return new ArtifactBuilder.Built(dst, Manifest.read(dst), hit[0], (System.nanoTime() - t0) / 1e9);
+    return ArtifactBuilder.build(job(request), outDir, progress);
   }
 
   /**
@@ -67,42 +51,33 @@ public final class LayerArtifactBuilder {
    * directory is shared: do not modify it.
    */
   public static Path buildCached(LayerArtifactRequest request, Progress progress) throws IOException {
-    return cached(request, progress, new boolean[1]);
+    return ArtifactBuilder.cached(job(request), progress).directory();
   }
 
-  private static final String LIBRARY = "kernel.so";
+  private static final String LIBRARY = ArtifactBuilder.LIBRARY;
 
-  private static Path cached(LayerArtifactRequest request, Progress progress, boolean[] hit) throws IOException {
-    // one build at a time per process, core artifacts included (they share the compiler and the cache)
-    synchronized (ArtifactBuilder.class) {
-      TvmNatives.ensureCompiler(Toolchain.hasNvcc() || request.target().getKind() == TargetKind.CUDA);
-      String key = cacheKey(request);
-      Path dir = Cache.directory().resolve("artifacts").resolve(request.getName() + "-" + key.substring(0, 16));
-      if (Files.isRegularFile(dir.resolve(Manifest.FILE_NAME)) && Files.isRegularFile(dir.resolve(LIBRARY))) {
-        progress.step("cache hit");
-        hit[0] = true;
-        return dir;
+  private static ArtifactBuilder.Job job(LayerArtifactRequest r) {
+    return new ArtifactBuilder.Job() {
+      @Override
+      public String name() {
+        return r.getName();
       }
-      Path tmp = Files.createDirectories(dir.getParent())
-          .resolve(dir.getFileName() + ".tmp" + ProcessHandle.current().pid());
-      Files.createDirectories(tmp);
-      try {
-        Manifest m = compile(request, tmp, progress);
-        Files.writeString(tmp.resolve(Manifest.FILE_NAME), m.toJson());
-        try {
-          Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-          if (!Files.isRegularFile(dir.resolve(Manifest.FILE_NAME))) {
-            throw e;
-          }
-        }
-        return dir;
-      } finally {
-        if (Files.exists(tmp)) {
-          KernelCompiler.deleteTree(tmp);
-        }
+
+      @Override
+      public BuildTarget target() {
+        return r.target();
       }
-    }
+
+      @Override
+      public String cacheKey() {
+        return LayerArtifactBuilder.cacheKey(r);
+      }
+
+      @Override
+      public Manifest compile(Path dir, Progress progress) throws IOException {
+        return LayerArtifactBuilder.compile(r, dir, progress);
+      }
+    };
   }
 
   private static Manifest compile(LayerArtifactRequest r, Path dir, Progress progress) throws IOException {
@@ -131,13 +106,7 @@ public final class LayerArtifactBuilder {
     List<String> names = g.getArgumentNames();
     int inputs = tensors.size() - g.getOutputCount();
     for (int i = 0; i < tensors.size(); i++) {
-      Tensor t = tensors.get(i);
-      List<Object> shape = new ArrayList<>();
-      for (Expr d : t.getShape()) {
-        shape.add(d instanceof Var v ? v.getName() : (Object) d.getIntConstant().orElseThrow());
-      }
-      args.add(new Manifest.Argument(names.get(i), i < inputs ? "input" : "output", t.getDtype().getTvmName(),
-          shape));
+      args.add(ArtifactBuilder.argument(names.get(i), tensors.get(i), i < inputs));
     }
     AttentionLayer layer = r.layer();
     AttentionSpec s = layer.getCore().getSpec();
@@ -156,12 +125,8 @@ public final class LayerArtifactBuilder {
     spec.put("dtype", s.getDtype().getTvmName());
     spec.putAll(layer.describe());
     spec.put("core", core);
-    Map<String, String> target = new LinkedHashMap<>();
-    target.put("kind", r.target().getKind().name().toLowerCase(java.util.Locale.ROOT));
-    target.put("level", r.target().getLevel());
-    target.put("tvm", r.target().getTvmString());
     return new Manifest(Manifest.ABI, ArtifactBuilder.VERSION, Manifest.TVM_VERSION, layer.getName(), spec,
-        ArtifactBuilder.FUNCTION, args, r.bounds(), target, r.schedule().getName(), r.schedule().getParameters(),
+        ArtifactBuilder.FUNCTION, args, r.bounds(), ArtifactBuilder.targetEntry(r.target()), r.schedule().getName(), r.schedule().getParameters(),
         KernelCompiler.ARGUMENT_ALIGNMENT, LIBRARY, sha);
   }
 

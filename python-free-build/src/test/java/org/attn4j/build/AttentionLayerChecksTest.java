@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.vector.FieldVector;
 import org.attn4j.attention.AttentionLayer;
 import org.attn4j.attention.AttentionLayer.Condition;
 import org.attn4j.attention.AttentionLayer.Norm;
@@ -80,7 +79,8 @@ class AttentionLayerChecksTest extends ArrowTestBase {
     });
     AttentionLayer l = AttentionLayer.builder().dim(32).core(Variant.of(CORE, clash)).build();
     try (Te te = Te.create()) {
-      assertThatThrownBy(() -> l.define(te)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> l.define(te))
+        .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("capture gamma: expected a name not used by the layer's arguments");
     }
   }
@@ -89,10 +89,12 @@ class AttentionLayerChecksTest extends ArrowTestBase {
   void requestRejectsBadBoundsAndSchedules() {
     BuildTarget cpu = BuildTarget.hostCpu();
     assertThatThrownBy(() -> new LayerArtifactRequest(GATED, cpu, new GenericLayerSchedule(TargetKind.CUDA),
-        LayerArtifactRequest.defaultBounds())).isInstanceOf(IllegalArgumentException.class)
+        LayerArtifactRequest.defaultBounds()))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("is for CUDA");
     assertThatThrownBy(() -> new LayerArtifactRequest(GATED, cpu, new GenericLayerSchedule(TargetKind.CPU),
-        Map.of("b", new long[] {1, 4}))).isInstanceOf(IllegalArgumentException.class)
+        Map.of("b", new long[] {1, 4})))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("bounds of n: expected [lo, hi]");
     assertThatThrownBy(() -> new LayerArtifactRequest(GATED, cpu, new GenericLayerSchedule(TargetKind.CPU),
         Map.of("b", new long[] {1, 4}, "n", new long[] {1, 4}, "m", new long[] {1, 4})))
@@ -131,19 +133,6 @@ class AttentionLayerChecksTest extends ArrowTestBase {
     assertThat(LayerArtifactBuilder.cacheKey(LayerArtifactRequest.of(ln, cpu))).isNotEqualTo(a);
   }
 
-  /** Runs {@code arrays} (inputs, then out) through the Arrow entry point; closes what it made. */
-  private void runArrow(Path dir, Dims dims, List<float[]> arrays) throws IOException {
-    List<FieldVector> v = new ArrayList<>();
-    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
-      for (int i = 0; i < arrays.size() - 1; i++) {
-        v.add(Vectors.floats(allocator, "in", arrays.get(i)));
-      }
-      v.add(Vectors.output(allocator, "out", arrays.get(arrays.size() - 1).length));
-      kernel.run(dims, v.toArray(FieldVector[]::new));
-    } finally {
-      v.forEach(FieldVector::close);
-    }
-  }
 
   private static List<float[]> arguments(Inputs in, Shape sh) {
     List<float[]> a = new ArrayList<>(in.arguments());
@@ -160,23 +149,27 @@ class AttentionLayerChecksTest extends ArrowTestBase {
     // wrong x shape
     List<float[]> badX = arguments(in, sh);
     badX.set(0, new float[sh.b() * (sh.n() + 1) * 32]);
-    assertThatThrownBy(() -> runArrow(dir, dims, badX)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> LayerKernels.runRaw(allocator, dir, dims, badX))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("x: expected [b, n, 32] = 320 values");
     // z [b, n, dim] given to a [b, dim] layer
     List<float[]> badZ = arguments(in, sh);
     badZ.set(1, new float[sh.b() * sh.n() * 32]);
-    assertThatThrownBy(() -> runArrow(dir, dims, badZ)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> LayerKernels.runRaw(allocator, dir, dims, badZ))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("z: expected [b, 32] = 64 values");
     // a missing weight (w_gate left out)
     List<float[]> missing = arguments(in, sh);
     missing.remove(8);
-    assertThatThrownBy(() -> runArrow(dir, dims, missing)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> LayerKernels.runRaw(allocator, dir, dims, missing))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected 11 tensors [x, z, x0, gamma, wq, wk, wv, wo, w_gate, alibi_slopes, out]"
             + ", got 10");
     // a weight of the wrong size
     List<float[]> badWk = arguments(in, sh);
     badWk.set(5, new float[32 * 32]);
-    assertThatThrownBy(() -> runArrow(dir, dims, badWk)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> LayerKernels.runRaw(allocator, dir, dims, badWk))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("wk: expected [16, 32] = 512 values");
     // the float[] overload checks the same way
     List<Object> arrays = new ArrayList<>(badZ);

@@ -22,9 +22,7 @@ import org.attn4j.reference.AttentionOracle;
 import org.attn4j.reference.Comparison;
 import org.attn4j.reference.Gallery;
 import org.attn4j.reference.Tolerances;
-import org.attn4j.schedules.GenericLayerSchedule;
 import org.attn4j.schedules.LayerSchedule;
-import org.attn4j.schedules.TargetKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -83,15 +81,7 @@ class AttentionLayerConformanceTest extends ArrowTestBase {
   }
 
   static Stream<Arguments> conformance() {
-    List<Arguments> out = new ArrayList<>();
-    List<Case> all = cases();
-    for (int i = 0; i < all.size(); i++) {
-      out.add(Arguments.of(all.get(i), LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
-      if (i == 0 || i == 3) {
-        out.add(Arguments.of(all.get(i), new GenericLayerSchedule(TargetKind.CPU)));
-      }
-    }
-    return out.stream();
+    return LayerKernels.onSchedules(cases(), java.util.Set.of(0, 3));
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -101,12 +91,7 @@ class AttentionLayerConformanceTest extends ArrowTestBase {
     for (Shape sh : SHAPES) {
       Inputs in = Inputs.of(c.layer(), sh, c.captures());
       float[] ref = LayerKernels.oracle(c.layer(), sh, in, c.oracleCore());
-      Comparison arrow = Tolerances.compare(LayerKernels.runArrow(allocator, dir, c.layer(), sh, in), ref);
-      assertThat(arrow.isWithin(Tolerances.FP32)).as("%s %s (Arrow) vs oracle: %s", c, sh, arrow).isTrue();
-      Comparison arrays = Tolerances.compare(LayerKernels.runArrays(allocator, dir, c.layer(), sh, in), ref);
-      assertThat(arrays.isWithin(Tolerances.FP32)).as("%s %s (float[]) vs oracle: %s", c, sh, arrays).isTrue();
-      System.out.printf("layer %-46s %-9s %-8s max|err| %.2e (max|ref| %.2f)%n", c.name(), schedule.getName(), sh,
-          arrow.getMaxAbsError(), arrow.getMaxAbsExpected());
+      LayerKernels.assertMatches("layer " + c.name(), allocator, dir, c.layer(), schedule, sh, in, ref);
     }
   }
 

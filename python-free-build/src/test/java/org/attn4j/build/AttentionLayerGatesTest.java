@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.arrow.vector.FieldVector;
 import org.attn4j.attention.AttentionLayer;
 import org.attn4j.attention.AttentionLayer.Condition;
 import org.attn4j.attention.AttentionLayer.Norm;
@@ -21,13 +20,9 @@ import org.attn4j.attention.Modifiers;
 import org.attn4j.attention.Variant;
 import org.attn4j.build.LayerKernels.Inputs;
 import org.attn4j.build.LayerKernels.Shape;
-import org.attn4j.reference.Comparison;
 import org.attn4j.reference.Tolerances;
-import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Dims;
-import org.attn4j.schedules.GenericLayerSchedule;
 import org.attn4j.schedules.LayerSchedule;
-import org.attn4j.schedules.TargetKind;
 import org.attn4j.te.Te;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,15 +74,7 @@ class AttentionLayerGatesTest extends ArrowTestBase {
   }
 
   static Stream<Arguments> conformance() {
-    List<Arguments> out = new ArrayList<>();
-    List<Case> all = cases();
-    for (int i = 0; i < all.size(); i++) {
-      out.add(Arguments.of(all.get(i), LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
-      if (i == 0 || i == 4) {
-        out.add(Arguments.of(all.get(i), new GenericLayerSchedule(TargetKind.CPU)));
-      }
-    }
-    return out.stream();
+    return LayerKernels.onSchedules(cases(), java.util.Set.of(0, 4));
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -103,12 +90,7 @@ class AttentionLayerGatesTest extends ArrowTestBase {
           o.scoreMod(org.attn4j.reference.Gallery.alibi(LayerKernels.widen(slopes)));
         }
       });
-      Comparison arrow = Tolerances.compare(LayerKernels.runArrow(allocator, dir, c.layer(), sh, in), ref);
-      assertThat(arrow.isWithin(Tolerances.FP32)).as("%s %s (Arrow) vs oracle: %s", c, sh, arrow).isTrue();
-      Comparison arrays = Tolerances.compare(LayerKernels.runArrays(allocator, dir, c.layer(), sh, in), ref);
-      assertThat(arrays.isWithin(Tolerances.FP32)).as("%s %s (float[]) vs oracle: %s", c, sh, arrays).isTrue();
-      System.out.printf("layer gates %-44s %-9s %-8s max|err| %.2e (max|ref| %.2f)%n", c.name(),
-          schedule.getName(), sh, arrow.getMaxAbsError(), arrow.getMaxAbsExpected());
+      LayerKernels.assertMatches("layer gates " + c.name(), allocator, dir, c.layer(), schedule, sh, in, ref);
     }
   }
 
@@ -180,24 +162,12 @@ class AttentionLayerGatesTest extends ArrowTestBase {
     // arguments: x, gamma, wq, wk, wv, wo, w_forget, b_forget, w_mix, b_mix, value_first, out
     List<float[]> badW = new ArrayList<>(args);
     badW.set(6, new float[4 * 31]);
-    assertThatThrownBy(() -> runArrow(dir, Dims.of(sh.b(), sh.n()), badW))
+    assertThatThrownBy(() -> LayerKernels.runRaw(allocator, dir, Dims.of(sh.b(), sh.n()), badW))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("w_forget: expected [4, 32] = 128 values");
     List<float[]> badV1 = new ArrayList<>(args);
     badV1.set(10, new float[sh.b() * 4 * (sh.n() + 1) * 8]);
-    assertThatThrownBy(() -> runArrow(dir, Dims.of(sh.b(), sh.n()), badV1))
+    assertThatThrownBy(() -> LayerKernels.runRaw(allocator, dir, Dims.of(sh.b(), sh.n()), badV1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value_first: expected [b, 4, n, 8]");
   }
 
-  private void runArrow(Path dir, Dims dims, List<float[]> arrays) throws IOException {
-    List<FieldVector> v = new ArrayList<>();
-    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
-      for (int i = 0; i < arrays.size() - 1; i++) {
-        v.add(Vectors.floats(allocator, "in", arrays.get(i)));
-      }
-      v.add(Vectors.output(allocator, "out", arrays.get(arrays.size() - 1).length));
-      kernel.run(dims, v.toArray(FieldVector[]::new));
-    } finally {
-      v.forEach(FieldVector::close);
-    }
-  }
 }

@@ -1,5 +1,7 @@
 package org.attn4j.build;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +13,10 @@ import org.attn4j.attention.AttentionLayer;
 import org.attn4j.attention.AttentionSpec;
 import org.attn4j.reference.AttentionLayerOracle;
 import org.attn4j.reference.AttentionOracle;
+import org.attn4j.reference.Comparison;
 import org.attn4j.reference.CoreAttentionOracle;
 import org.attn4j.reference.TestData;
+import org.attn4j.reference.Tolerances;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Dims;
 import org.attn4j.schedules.LayerSchedule;
@@ -172,5 +176,48 @@ final class LayerKernels {
       d[i] = f[i];
     }
     return d;
+  }
+
+  /**
+   * Runs the layer through both entry points (Arrow and float[]) and asserts each within {@link Tolerances#FP32}
+   * of {@code ref}; prints the error under {@code label}.
+   */
+  static void assertMatches(String label, BufferAllocator a, Path dir, AttentionLayer l, LayerSchedule schedule,
+      Shape sh, Inputs in, float[] ref) {
+    Comparison arrow = Tolerances.compare(runArrow(a, dir, l, sh, in), ref);
+    assertThat(arrow.isWithin(Tolerances.FP32)).as("%s %s (Arrow) vs oracle: %s", label, sh, arrow).isTrue();
+    Comparison arrays = Tolerances.compare(runArrays(a, dir, l, sh, in), ref);
+    assertThat(arrays.isWithin(Tolerances.FP32)).as("%s %s (float[]) vs oracle: %s", label, sh, arrays).isTrue();
+    System.out.printf("%-52s %-9s %-8s max|err| %.2e (max|ref| %.2f)%n", label, schedule.getName(), sh,
+        arrow.getMaxAbsError(), arrow.getMaxAbsExpected());
+  }
+
+  /** Runs {@code arrays} (inputs, then out) through the Arrow entry point as they are; closes what it made. */
+  static void runRaw(BufferAllocator a, Path dir, Dims dims, List<float[]> arrays) throws IOException {
+    List<FieldVector> v = new ArrayList<>();
+    try (AttentionKernel kernel = AttentionKernel.load(dir)) {
+      for (int i = 0; i < arrays.size() - 1; i++) {
+        v.add(Vectors.floats(a, "in", arrays.get(i)));
+      }
+      v.add(Vectors.output(a, "out", arrays.get(arrays.size() - 1).length));
+      kernel.run(dims, v.toArray(FieldVector[]::new));
+    } finally {
+      v.forEach(FieldVector::close);
+    }
+  }
+
+  /** Each case on the CPU default layer schedule, and the cases at {@code generic} also on the generic one. */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> onSchedules(List<?> cases,
+      java.util.Set<Integer> generic) {
+    List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+    for (int i = 0; i < cases.size(); i++) {
+      out.add(org.junit.jupiter.params.provider.Arguments.of(cases.get(i),
+          LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
+      if (generic.contains(i)) {
+        out.add(org.junit.jupiter.params.provider.Arguments.of(cases.get(i),
+            new org.attn4j.schedules.GenericLayerSchedule(org.attn4j.schedules.TargetKind.CPU)));
+      }
+    }
+    return out.stream();
   }
 }

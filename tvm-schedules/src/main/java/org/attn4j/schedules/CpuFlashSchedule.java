@@ -300,7 +300,8 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           });
           Rotation rot = slots.rotation();
           if (rot != null && rot.hasExemptPairs()) {
-            Expr rows = te.maximum(c64(0), te.minimum(live, c64(rot.getSpecial().getCount()).minus(i0.plus(m).minus(n))));
+            Expr rows = te.maximum(c64(0),
+                te.minimum(live, c64(rot.getSpecial().getCount()).minus(i0.plus(m).minus(n))));
             ln.loop("r", rows, Kind.SERIAL, r -> {
               Expr at = row0.plus(r);
               ln.store(st, te.f32(0), at);
@@ -319,30 +320,16 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
           ln.loop("jm", count, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r ->
               ln.store(mNew, te.maximum(mNew.get(r), st.get(jj.times(c64(qBlock)).plus(r))), r)));
-          ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
-            ln.store(alpha, te.exp(mx.get(r).minus(mNew.get(r))), r);
-            ln.store(sum, sum.get(r).times(alpha.get(r)), r);
-            ln.store(mx, mNew.get(r), r);
-          });
-          ln.loop("jm", count, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
-            Expr at = jj.times(c64(qBlock)).plus(r);
-            Var p = ln.let("p", te.exp(st.get(at).minus(mNew.get(r))));
-            ln.store(st, p, at);
-            ln.store(sum, sum.get(r).plus(p), r);
-          }));
+          normalize(st, mx, mNew, alpha, sum, acc, ln.let("mem_keys", c64(count)));
         }
-        ln.loop("r", live, Kind.SERIAL, r -> {
-          Expr scale = sigmoid != null ? te.f32(1) : alpha.get(r);
-          ln.loop("jm", count, Kind.SERIAL, jj -> {
-            Expr p = st.get(jj.times(c64(qBlock)).plus(r));
-            ln.loop("c", d, Kind.VECTORIZED, c -> {
-              Expr at = r.times(c64(d)).plus(c);
-              Expr prior = jj.eq(c64(0));
-              ln.store(acc, te.select(prior, acc.get(at).times(scale), acc.get(at)).plus(p.times(
-                  mem.values().get(kh, jj.plus(c64(first)), c).cast(DType.FLOAT32))), at);
-            });
+        ln.loop("r", live, Kind.SERIAL, r -> ln.loop("jm", count, Kind.SERIAL, jj -> {
+          Expr p = st.get(jj.times(c64(qBlock)).plus(r));
+          ln.loop("c", d, Kind.VECTORIZED, c -> {
+            Expr at = r.times(c64(d)).plus(c);
+            ln.store(acc, acc.get(at).plus(p.times(mem.values().get(kh, jj.plus(c64(first)), c)
+                .cast(DType.FLOAT32))), at);
           });
-        });
+        }));
       }
     }
 
