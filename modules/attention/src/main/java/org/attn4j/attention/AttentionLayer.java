@@ -192,7 +192,13 @@ public final class AttentionLayer {
     m.put("condition", condition.name());
     m.put("gate", gate);
     if (forgetLambda != null) {
-      m.put("forget_gate", Map.of("type", "DATA_DEPENDENT", "direction", "FORWARD", "lambda", forgetLambda));
+      // insertion order: the description is part of the cache key and the manifest, both compared across JVMs
+      // (Map.of iterates in an order salted per JVM)
+      Map<String, Object> fox = new LinkedHashMap<>();
+      fox.put("type", "DATA_DEPENDENT");
+      fox.put("direction", "FORWARD");
+      fox.put("lambda", forgetLambda);
+      m.put("forget_gate", fox);
     }
     if (valueResidual) {
       m.put("value_residual", learnedMix ? "learned" : Modifiers.VALUE_RESIDUAL_LAMBDA);
