@@ -511,6 +511,10 @@ public final class AttentionLayer {
         throw new IllegalArgumentException("core lse: expected false (the layer's only output is out), got true in "
             + s.getName());
       }
+      if (s.isCross()) {
+        throw new IllegalArgumentException("core cross: expected false (the layer is self-attention: keys and"
+            + " values come from its own n tokens), got true in " + s.getName());
+      }
       return new AttentionLayer(this);
     }
   }
