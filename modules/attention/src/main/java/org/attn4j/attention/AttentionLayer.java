@@ -291,7 +291,8 @@ public final class AttentionLayer {
           te.logSigmoid(logit.get(bb, hh, t).plus(bf.get(hh))).times(lambda));
       // F_i = Σ_{t <= i} a_t: a reduction over the whole sequence with the later terms masked (O(n²) per head),
       // summed in sequence order; the zero in the body as well as the condition, as the core's max does (a
-      // schedule that drops the reduction's condition still adds exact zeros)
+      // schedule that drops the reduction's condition still adds exact zeros). A compute cannot read its own
+      // output, so the O(n) recurrence F_i = F_{i-1} + a_i is a schedule's to choose (org.attn4j.te.Scan)
       IterVar rt = te.reduceAxis("t", n);
       Tensor cumsum = te.compute(FORGET_CUMSUM, "layer", new Expr[] {b, te.i32(h), n}, (bb, hh, i) ->
           te.sum(te.select(rt.getVar().le(i), a.get(bb, hh, rt.getVar()), te.f32(0)), rt.getVar().le(i), rt));
