@@ -42,7 +42,8 @@ import org.attn4j.te.DType;
  *
  * <p>Attention layers ({@link #layers}): an optional {@code "layers"} list, each built for every target and every
  * name in {@code "layer_schedules"} (default {@code ["default"]}; {@code default}, {@code generic},
- * {@code cpu-layer}) that fits its kind, with the {@code b} and {@code n} entries of {@code "bounds"}:
+ * {@code cpu-layer}, {@code cpu-flash-layer}) that fits its kind, with the {@code b} and {@code n} entries of
+ * {@code "bounds"}:
  * <pre>{@code
  *   "layers": [ {"dim": 512, "norm": "rms_norm", "condition": "per_batch", "gate": true,
  *                "forget_gate": 0.125, "value_residual": "learned",
@@ -186,7 +187,7 @@ public final class BuildSpec {
         BuildTarget target = BuildTarget.parse((String) t);
         for (Object s : schedules) {
           String name = (String) s;
-          boolean fits = !name.equals("cpu-layer") || target.getKind() == org.attn4j.schedules.TargetKind.CPU;
+          boolean fits = !name.startsWith("cpu-") || target.getKind() == org.attn4j.schedules.TargetKind.CPU;
           if (fits) {
             out.add(new LayerArtifactRequest(layer, target, LayerArtifactRequest.schedule(name, target),
                 new LinkedHashMap<>(bounds)));

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.attn4j.attention.AttentionGraph;
 import org.attn4j.schedules.AttentionSchedule;
 import org.attn4j.schedules.TargetKind;
@@ -133,8 +134,26 @@ public final class KernelCompiler {
 
   /** An IRModule holding {@code func} as {@code main}. */
   static TvmObject module(ObjectScope s, TvmObject func) {
-    TvmObject gv = s.obj("ir.GlobalVar", "main", null);
-    return s.obj("ir.IRModule", s.obj("runtime.Map", gv, func), s.obj("runtime.Map"), null, s.obj("runtime.Map"));
+    return module(s, func, Map.of());
+  }
+
+  /**
+   * An IRModule holding {@code main} (the entry, named by its own global symbol) and the functions it calls, each
+   * under its global symbol (the key).
+   */
+  static TvmObject module(ObjectScope s, TvmObject main, Map<String, TvmObject> functions) {
+    List<Object> kv = new ArrayList<>(List.of(s.obj("ir.GlobalVar", "main", null), main));
+    functions.forEach((symbol, f) -> {
+      kv.add(s.obj("ir.GlobalVar", symbol, null));
+      kv.add(f);
+    });
+    return s.obj("ir.IRModule", s.obj("runtime.Map", kv.toArray()), s.obj("runtime.Map"), null,
+        s.obj("runtime.Map"));
+  }
+
+  /** The {@code main} function of {@code mod} (e.g. a scheduled module). */
+  static TvmObject mainFunction(ObjectScope s, TvmObject mod) {
+    return s.obj("ir.Module_Lookup", mod, mainVar(s, mod));
   }
 
   private static TvmObject mainVar(ObjectScope s, TvmObject mod) {
@@ -149,12 +168,23 @@ public final class KernelCompiler {
   }
 
   /**
-   * Re-declares every argument buffer of {@code main} with {@code alignment} bytes (same data variable, shape,
-   * strides and offset), so the code generator emits loads that are valid on that alignment.
+   * Re-declares every argument buffer of every function of {@code mod} with {@code alignment} bytes (same data
+   * variable, shape, strides and offset), so the code generator emits loads that are valid on that alignment.
    */
   static TvmObject relaxAlignment(ObjectScope s, TvmObject mod, int alignment) {
-    TvmObject gv = mainVar(s, mod);
-    TvmObject func = s.obj("ir.Module_Lookup", mod, gv);
+    TvmObject vars = s.obj("ir.Module_GetGlobalVars", mod);
+    long nf = s.call("runtime.ArraySize", vars).asLong();
+    List<Object> functions = new ArrayList<>();
+    for (int f = 0; f < nf; f++) {
+      TvmObject gv = s.obj("runtime.ArrayGetItem", vars, f);
+      functions.add(gv);
+      functions.add(relaxFunction(s, s.obj("ir.Module_Lookup", mod, gv), alignment));
+    }
+    return s.obj("ir.IRModule", s.obj("runtime.Map", functions.toArray()), s.obj("runtime.Map"), null,
+        s.obj("runtime.Map"));
+  }
+
+  private static TvmObject relaxFunction(ObjectScope s, TvmObject func, int alignment) {
     TvmObject params = attr(s, func, "params");
     TvmObject bufferMap = attr(s, func, "buffer_map");
     long np = s.call("runtime.ArraySize", params).asLong();
@@ -177,9 +207,8 @@ public final class KernelCompiler {
       kv.add(p);
       kv.add(relaxed);
     }
-    TvmObject newFunc = s.obj("tir.PrimFunc", params, attr(s, func, "body"),
-        attr(s, func, "ret_type"), s.obj("runtime.Map", kv.toArray()), attr(s, func, "attrs"), null);
-    return s.obj("ir.IRModule", s.obj("runtime.Map", gv, newFunc), s.obj("runtime.Map"), null, s.obj("runtime.Map"));
+    return s.obj("tir.PrimFunc", params, attr(s, func, "body"), attr(s, func, "ret_type"),
+        s.obj("runtime.Map", kv.toArray()), attr(s, func, "attrs"), null);
   }
 
   private static TvmObject attr(ObjectScope s, TvmObject node, String field) {

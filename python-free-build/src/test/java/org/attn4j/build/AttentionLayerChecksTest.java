@@ -123,7 +123,8 @@ class AttentionLayerChecksTest extends ArrowTestBase {
     Map<String, Object> core = (Map<String, Object>) m.spec().get("core");
     assertThat(core).containsEntry("heads", 4L).containsEntry("kv_heads", 2L).containsEntry("head_dim", 8L)
         .containsEntry("causal", "BOTTOM_RIGHT");
-    assertThat(m.schedule()).isEqualTo("cpu-layer");
+    assertThat(m.schedule()).isEqualTo("cpu-flash-layer");
+    assertThat(m.scheduleParameters()).containsKeys("vectorWidth", "qBlock", "kBlock", "microKeys");
   }
 
   @Test

@@ -29,8 +29,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Attention-layer artifacts ({@link AttentionLayer}) against {@code AttentionLayerOracle}, per schedule (cpu-layer,
- * and generic CPU for some cases) and shape: LayerNorm and RMSNorm; no condition, {@code z [b, dim]} and
+ * Attention-layer artifacts ({@link AttentionLayer}) against {@code AttentionLayerOracle}, per schedule
+ * (cpu-flash-layer, the default: prologue, flash core, epilogue; cpu-layer: one function; generic CPU for some
+ * cases) and shape: LayerNorm and RMSNorm; no condition, {@code z [b, dim]} and
  * {@code z [b, n, dim]}; the gate; causal and not; GQA (both head mappings); ALiBi. Each case runs once on Arrow
  * vectors and once on float arrays. One artifact per (layer, schedule) serves every shape of its case.
  *

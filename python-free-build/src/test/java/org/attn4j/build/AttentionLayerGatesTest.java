@@ -33,13 +33,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Data-dependent gates computed inside the layer artifact ({@link AttentionLayer.Builder#forgetGate} and
  * {@link AttentionLayer.Builder#valueResidual}) against {@code AttentionLayerOracle} (its {@code forgetGate} and
  * {@code valueResidual}, computed from the normed input): FoX gates with {@code λ = 1} and {@code 0.25}, the value
- * residual with a constant and a learned mix, both together, causal and not, GQA; cpu-layer, and the generic
- * schedule for two cases; Arrow vectors and float arrays. Then the refusals.
+ * residual with a constant and a learned mix, both together, causal and not, GQA; cpu-flash-layer (the
+ * default, the flash core reading the gates from the prologue) and cpu-layer, and the generic schedule for two
+ * cases; Arrow vectors and float arrays. Then the refusals.
  *
  * <p>Tolerance: {@link Tolerances#FP32}. The kernel sums {@code F} in float32 in sequence order where the oracle
  * sums in double; at {@code n <= 37} with {@code |a| <= 2.5}, and at {@code n = 300} with {@code β = 3}
- * ({@link #longSequencesMatchOracle}: cpu-layer's scan and generic's masked sum, each against the oracle),
- * that stays far inside the bound (errors printed).
+ * ({@link #longSequencesMatchOracle}: the CPU schedules' scan and generic's masked sum, each against the
+ * oracle), that stays far inside the bound (errors printed).
  */
 class AttentionLayerGatesTest extends ArrowTestBase {
   static final AttentionSpec MHA_CAUSAL = AttentionSpec.builder().heads(4).headDim(8).causal(Causal.BOTTOM_RIGHT)
@@ -97,10 +98,10 @@ class AttentionLayerGatesTest extends ArrowTestBase {
   }
 
   /**
-   * Long sequences through the FoX cumulative sum: a scan on cpu-layer ({@code Scan.rewrite}: one row per
-   * {@code (b, head)}, 3·4 rows over the thread pool), the masked reduction on generic. Biases {@code β = 3} keep
-   * {@code |F| <= ~60} at {@code n = 300}, where float32's sum stays well inside {@link Tolerances#FP32} of the
-   * oracle's double sum (the class comment's {@code n·|F|} caveat).
+   * Long sequences through the FoX cumulative sum: a scan on cpu-flash-layer (in its prologue) and cpu-layer
+   * ({@code Scan.rewrite}: one row per {@code (b, head)}, 3·4 rows over the thread pool), the masked reduction on
+   * generic. Biases {@code β = 3} keep {@code |F| <= ~60} at {@code n = 300}, where float32's sum stays well inside
+   * {@link Tolerances#FP32} of the oracle's double sum (the class comment's {@code n·|F|} caveat).
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("schedules")
@@ -120,6 +121,7 @@ class AttentionLayerGatesTest extends ArrowTestBase {
 
   static Stream<LayerSchedule> schedules() {
     return Stream.of(LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu()),
+        LayerArtifactRequest.schedule("cpu-layer", BuildTarget.hostCpu()),
         new org.attn4j.schedules.GenericLayerSchedule(org.attn4j.schedules.TargetKind.CPU));
   }
 

@@ -81,21 +81,26 @@ class BuildSpecTest {
             "value_residual", "learned", "core", Map.of("heads", 4L, "kv_heads", 2L, "head_dim", 16L,
                 "causal", "BOTTOM_RIGHT", "modifiers", List.of("alibi"))),
         Map.of("dim", 32L, "core", Map.of("heads", 2L, "head_dim", 16L))),
-        "targets", List.of("cpu:x86-64-v3", "cuda:sm_90"), "layer_schedules", List.of("default", "cpu-layer"),
+        "targets", List.of("cpu:x86-64-v3", "cuda:sm_90"),
+        "layer_schedules", List.of("default", "cpu-layer", "cpu-flash-layer"),
         "bounds", Map.of("b", List.of(1L, 8L), "n", List.of(1L, 4096L), "m", List.of(1L, 4096L)));
     assertThat(BuildSpec.of(spec, "test")).isEmpty();
     List<LayerArtifactRequest> r = BuildSpec.layers(spec, "test");
     assertThat(r).extracting(LayerArtifactRequest::getName).containsExactly(
         "layer_dim64_rms_zb_gate_fox0.125_vrmix+sdpa_float32_h4kv2_d16_causal_tiled+alibi-cpu-x86-64-v3",
+        "layer_dim64_rms_zb_gate_fox0.125_vrmix+sdpa_float32_h4kv2_d16_causal_tiled+alibi-cpu-x86-64-v3-cpu-layer",
         "layer_dim64_rms_zb_gate_fox0.125_vrmix+sdpa_float32_h4kv2_d16_causal_tiled+alibi-cpu-x86-64-v3",
         "layer_dim64_rms_zb_gate_fox0.125_vrmix+sdpa_float32_h4kv2_d16_causal_tiled+alibi-cuda-sm_90",
         "layer_dim32_ln+sdpa_float32_h2kv2_d16-cpu-x86-64-v3",
+        "layer_dim32_ln+sdpa_float32_h2kv2_d16-cpu-x86-64-v3-cpu-layer",
         "layer_dim32_ln+sdpa_float32_h2kv2_d16-cpu-x86-64-v3",
         "layer_dim32_ln+sdpa_float32_h2kv2_d16-cuda-sm_90");
     assertThat(r.get(0).layer().getForgetLambda()).isEqualTo(0.125);
     assertThat(r.get(0).layer().isMixLearned()).isTrue();
     assertThat(r.get(0).bounds().get("n")).containsExactly(1L, 4096L);
+    assertThat(r.get(0).schedule().getName()).isEqualTo("cpu-flash-layer");
     assertThat(r.get(1).schedule().getName()).isEqualTo("cpu-layer");
+    assertThat(r.get(0).schedule().getParameters()).containsEntry("vectorWidth", 8).containsKey("qBlock");
     assertThatThrownBy(() -> BuildSpec.layers(Map.of("layers", List.of(Map.of("dim", 32L, "value_residual", "yes",
         "core", Map.of("heads", 2L, "head_dim", 16L)))), "s.json"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -206,13 +206,18 @@ final class LayerKernels {
     }
   }
 
-  /** Each case on the CPU default layer schedule, and the cases at {@code generic} also on the generic one. */
+  /**
+   * Each case on cpu-flash-layer (the CPU default: the core as the flash loop nest) and on cpu-layer (one function,
+   * the generic core parallelised), and the cases at {@code generic} also on the generic schedule.
+   */
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> onSchedules(List<?> cases,
       java.util.Set<Integer> generic) {
     List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
     for (int i = 0; i < cases.size(); i++) {
       out.add(org.junit.jupiter.params.provider.Arguments.of(cases.get(i),
           LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu())));
+      out.add(org.junit.jupiter.params.provider.Arguments.of(cases.get(i),
+          LayerArtifactRequest.schedule("cpu-layer", BuildTarget.hostCpu())));
       if (generic.contains(i)) {
         out.add(org.junit.jupiter.params.provider.Arguments.of(cases.get(i),
             new org.attn4j.schedules.GenericLayerSchedule(org.attn4j.schedules.TargetKind.CPU)));

@@ -39,9 +39,10 @@ import org.attn4j.tvm.TvmObject;
 import org.junit.jupiter.api.Test;
 
 /**
- * Steady-state time of the attention layer on the host's default CPU layer schedule, FoX (data-dependent forget
- * gates, {@code λ = 1}) against the same layer without them, calls interleaved round by round in one process (so
- * drift hits both alike); prints the median and best of each and the FoX layer's extra time. Layer: dim 512,
+ * Steady-state time of the attention layer, FoX (data-dependent forget gates, {@code λ = 1}) and the same layer
+ * without them, on each CPU layer schedule (cpu-layer: the generic core, parallel; cpu-flash-layer: the flash core),
+ * calls interleaved round by round in one process (so drift hits all alike); prints the median and best of each
+ * and the FoX layer's extra time per schedule. Layer: dim 512,
  * RMSNorm, causal MHA h 8 d 64, b 1 (VARIANTS.md §5-6); forget-gate biases of 5 (FoX's initialisation,
  * {@code a ~ -0.007}). Before timing, each output is checked once against {@code AttentionLayerOracle} within
  * {@link Tolerances#FP32}, so no timing of a wrong kernel is printed. Second, the FoX cumulative sum stage alone, as the
@@ -49,7 +50,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>A development tool, not a conformance test (the class name keeps it out of the default test run):
  * {@code mvn -o -Djavacpp.platform=linux-x86_64 -pl python-free-build -am test -Dtest=LayerTiming
- * -Dsurefire.failIfNoSpecifiedTests=false [-Dattn4j.timing.n=1024] [-Dattn4j.timing.rounds=15]} (one of the two:
+ * -Dsurefire.failIfNoSpecifiedTests=false [-Dattn4j.timing.n=1024] [-Dattn4j.timing.rounds=15]
+ * [-Dattn4j.timing.schedules=cpu-layer,cpu-flash-layer]} (one of the two:
  * {@code -Dtest=LayerTiming#cumulativeSumStage}).
  */
 class LayerTiming extends ArrowTestBase {
@@ -57,56 +59,62 @@ class LayerTiming extends ArrowTestBase {
   void foxAgainstPlain() throws IOException {
     int n = Integer.getInteger("attn4j.timing.n", 1024);
     int rounds = Integer.getInteger("attn4j.timing.rounds", 15);
+    BuildTarget target = BuildTarget.hostCpu();
+    List<LayerSchedule> schedules = Arrays.stream(System.getProperty("attn4j.timing.schedules",
+        "cpu-layer,cpu-flash-layer").split(",")).map(s -> LayerArtifactRequest.schedule(s.trim(), target)).toList();
     AttentionSpec core = AttentionSpec.builder().heads(8).headDim(64).causal(Causal.BOTTOM_RIGHT).build();
     AttentionLayer plain = AttentionLayer.builder().dim(512).norm(AttentionLayer.Norm.RMS_NORM).core(core).build();
     AttentionLayer fox = AttentionLayer.builder().dim(512).norm(AttentionLayer.Norm.RMS_NORM).core(core)
         .forgetGate(1).build();
-    List<AttentionLayer> layers = List.of(plain, fox);
     Shape sh = new Shape(1, n);
-    LayerSchedule schedule = LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu());
+    List<String> names = new ArrayList<>();
     List<AttentionKernel> kernels = new ArrayList<>();
     List<FieldVector[]> args = new ArrayList<>();
     try {
-      for (AttentionLayer l : layers) {
-        Inputs in = Inputs.of(l, sh, List.of());
-        if (in.bForget() != null) {
-          float[] bias = new float[in.bForget().length];
-          Arrays.fill(bias, 5f);
-          in = new Inputs(in.x(), in.z(), in.x0(), in.gamma(), in.wq(), in.wk(), in.wv(), in.wo(), in.wGate(),
-              in.captures(), in.wForget(), bias, in.wMix(), in.bMix(), in.valueFirst());
+      for (LayerSchedule schedule : schedules) {
+        for (AttentionLayer l : List.of(plain, fox)) {
+          Inputs in = Inputs.of(l, sh, List.of());
+          if (in.bForget() != null) {
+            float[] bias = new float[in.bForget().length];
+            Arrays.fill(bias, 5f);
+            in = new Inputs(in.x(), in.z(), in.x0(), in.gamma(), in.wq(), in.wk(), in.wv(), in.wo(), in.wGate(),
+                in.captures(), in.wForget(), bias, in.wMix(), in.bMix(), in.valueFirst());
+          }
+          AttentionKernel k = AttentionKernel.load(LayerKernels.artifact(l, schedule));
+          kernels.add(k);
+          names.add(schedule.getName() + (l == fox ? ", FoX" : ", plain"));
+          List<FieldVector> a = new ArrayList<>();
+          for (float[] f : in.arguments()) {
+            a.add(Vectors.floats(allocator, "in", f));
+          }
+          Float4Vector out = Vectors.output(allocator, "out", sh.b() * n * l.getDim());
+          a.add(out);
+          args.add(a.toArray(FieldVector[]::new));
+          k.run(Dims.of(sh.b(), n), args.get(args.size() - 1));
+          Comparison c = Tolerances.compare(Vectors.toArray(out), LayerKernels.oracle(l, sh, in, o -> { }));
+          System.out.printf("%s: vs oracle %s%n", names.get(names.size() - 1), c);
+          assertThat(c.isWithin(Tolerances.FP32)).as("%s vs oracle: %s", names.get(names.size() - 1), c).isTrue();
         }
-        Path dir = LayerKernels.artifact(l, schedule);
-        AttentionKernel k = AttentionKernel.load(dir);
-        kernels.add(k);
-        List<FieldVector> a = new ArrayList<>();
-        for (float[] f : in.arguments()) {
-          a.add(Vectors.floats(allocator, "in", f));
-        }
-        Float4Vector out = Vectors.output(allocator, "out", sh.b() * n * l.getDim());
-        a.add(out);
-        args.add(a.toArray(FieldVector[]::new));
-        k.run(Dims.of(sh.b(), n), args.get(args.size() - 1));
-        Comparison c = Tolerances.compare(Vectors.toArray(out), LayerKernels.oracle(l, sh, in, o -> { }));
-        System.out.printf("%s: vs oracle %s%n", l.getName(), c);
-        assertThat(c.isWithin(Tolerances.FP32)).as("%s vs oracle: %s", l.getName(), c).isTrue();
       }
-      double[][] ms = new double[layers.size()][rounds];
+      double[][] ms = new double[kernels.size()][rounds];
       for (int r = 0; r < rounds; r++) {
-        for (int i = 0; i < layers.size(); i++) {
+        for (int i = 0; i < kernels.size(); i++) {
           long t0 = System.nanoTime();
           kernels.get(i).run(Dims.of(sh.b(), n), args.get(i));
           ms[i][r] = (System.nanoTime() - t0) / 1e6;
         }
       }
-      System.out.printf("%s, b=1 n=%d dim=512 h=8 d=64 causal, %s, %d interleaved rounds after one checked call, "
-          + "%d cores%n", schedule, n, BuildTarget.hostCpu().getName(), rounds,
-          Runtime.getRuntime().availableProcessors());
-      for (int i = 0; i < layers.size(); i++) {
-        System.out.printf("  %-58s median %8.2f ms  best %8.2f ms%n", layers.get(i).getName(), median(ms[i]),
+      System.out.printf("layer dim=512 RMSNorm, causal h=8 d=64, b=1 n=%d, %s, %d interleaved rounds after one"
+          + " checked call, %d cores%n", n, target.getName(), rounds, Runtime.getRuntime().availableProcessors());
+      for (int i = 0; i < kernels.size(); i++) {
+        System.out.printf("  %-26s median %9.2f ms  best %9.2f ms%n", names.get(i), median(ms[i]),
             Arrays.stream(ms[i]).min().orElseThrow());
       }
-      System.out.printf("  FoX extra: median %.2f ms, best %.2f ms%n", median(ms[1]) - median(ms[0]),
-          Arrays.stream(ms[1]).min().orElseThrow() - Arrays.stream(ms[0]).min().orElseThrow());
+      for (int i = 0; i + 1 < kernels.size(); i += 2) {
+        System.out.printf("  %-26s median %9.2f ms  best %9.2f ms%n", schedules.get(i / 2).getName() + ": FoX extra",
+            median(ms[i + 1]) - median(ms[i]),
+            Arrays.stream(ms[i + 1]).min().orElseThrow() - Arrays.stream(ms[i]).min().orElseThrow());
+      }
     } finally {
       args.forEach(a -> Arrays.stream(a).forEach(FieldVector::close));
       kernels.forEach(AttentionKernel::close);

@@ -25,10 +25,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Scan#rewrite} on the FoX layer's cumulative sum {@code F [b, h, n]}: the cpu-layer artifact runs the scan
- * (one pass per {@code (b, head)} row) and the generic one the compute's masked reduction; every refusal names the
- * stage and what was expected. The numbers of both are checked against the oracle by
- * {@code AttentionLayerGatesTest}.
+ * {@link Scan#rewrite} on the FoX layer's cumulative sum {@code F [b, h, n]}: the cpu-layer and cpu-flash-layer
+ * artifacts run the scan (one pass per {@code (b, head)} row) and the generic one the compute's masked
+ * reduction; every refusal names the stage and what was expected. The numbers of all three are checked against the
+ * oracle by {@code AttentionLayerGatesTest}.
  */
 class ScanRewriteTest {
   static final AttentionLayer FOX = AttentionLayer.builder().dim(32).norm(AttentionLayer.Norm.RMS_NORM)
@@ -41,13 +41,15 @@ class ScanRewriteTest {
   }
 
   @Test
-  void cpuLayerScansWhereGenericSums() throws IOException {
-    String cpu = Files.readString(LayerKernels.artifact(FOX, LayerArtifactRequest.defaultSchedule(
-        BuildTarget.hostCpu())).resolve(ArtifactBuilder.LOWERED));
+  void cpuSchedulesScanWhereGenericSums() throws IOException {
+    for (String name : List.of("cpu-layer", "cpu-flash-layer")) {
+      String cpu = Files.readString(LayerKernels.artifact(FOX, LayerArtifactRequest.schedule(name,
+          BuildTarget.hostCpu())).resolve(ArtifactBuilder.LOWERED));
+      // the scan's per-row accumulator
+      assertThat(cpu).as(name).contains("layer_forget_cumsum_acc");
+    }
     String generic = Files.readString(LayerKernels.artifact(FOX, new GenericLayerSchedule(TargetKind.CPU))
         .resolve(ArtifactBuilder.LOWERED));
-    // the scan's per-row accumulator, and no loop over the sequence nested in one over the sequence for F
-    assertThat(cpu).contains("layer_forget_cumsum_acc");
     assertThat(generic).doesNotContain("layer_forget_cumsum_acc");
   }
 

@@ -28,11 +28,14 @@ import org.attn4j.tvm.TvmObject;
  * (2 vCPUs, x86-64-v4, {@code LayerTiming}): {@code F} of {@code a [1, 8, n]} alone 1.24 / 19.7 / 317 ms as the
  * parallel masked reduction against 0.04 / 0.10 / 0.28 ms as the scan at n 256 / 1024 / 4096; the FoX layer
  * (dim 512, h 8, d 64, b 1, n 1024) 1013-1038 ms -> 981-982 ms, 50-58 ms -> 29-31 ms above the same layer without
- * FoX. The core keeps the generic compute (scores, max, exp, sum and
- * aggregate materialised), only parallelised and with vectorised scores: the flash loop nest
- * ({@link CpuFlashSchedule}) reads q/k/v as kernel arguments and cannot yet take them from the layer's
- * projections. Measured once on the 2-vCPU build host (x86-64-v4): dim 512, h 8, d 64, b 1,
- * n 256, z [b, dim]: 69 ms against 376-506 ms for {@link GenericLayerSchedule}.
+ * FoX.
+ *
+ * <p>The core keeps the generic compute (scores, max, exp, sum and aggregate materialised, {@code n × n} per
+ * head), only parallelised and with vectorised scores, so that the layer is one function.
+ * {@link CpuFlashLayerSchedule} (the default) schedules the layer's other stages with this class and runs the core
+ * as the flash loop nest instead: 90 ms against 966 ms at dim 512, h 8, d 64, b 1, n 1024 ({@code LayerTiming}).
+ * Measured once on the 2-vCPU build host (x86-64-v4): dim 512, h 8, d 64, b 1, n 256, z [b, dim]: 69 ms against
+ * 376-506 ms for {@link GenericLayerSchedule}.
  *
  * <p>Parameter (recorded in the manifest): {@code vectorWidth} (floats per SIMD register: 8 for AVX2, 16 for
  * AVX-512).

@@ -1,6 +1,7 @@
 package org.attn4j.schedules;
 
 import java.util.Map;
+import java.util.Optional;
 import org.attn4j.attention.AttentionLayerGraph;
 import org.attn4j.te.Schedule;
 
@@ -9,7 +10,8 @@ import org.attn4j.te.Schedule;
  * transforms the TensorIR of the layer's compute, finding blocks by the names in
  * {@link org.attn4j.attention.AttentionLayerStages} and, for the core, {@link org.attn4j.attention.AttentionStages}.
  * Implementations are immutable. {@link GenericLayerSchedule} works on every target; {@link CpuLayerSchedule} is
- * the parallel, vectorised CPU one.
+ * the parallel, vectorised CPU one; {@link CpuFlashLayerSchedule} runs the core as {@link CpuFlashSchedule}'s loop
+ * nest between a prologue and an epilogue scheduled as {@link CpuLayerSchedule} does.
  */
 public interface LayerSchedule {
   /** A stable name, e.g. {@code cpu-layer}. */
@@ -35,5 +37,16 @@ public interface LayerSchedule {
    */
   default boolean needsDefaultGpuBinding() {
     return getTargetKind() == TargetKind.CUDA;
+  }
+
+  /**
+   * The schedule of the core when this schedule runs the layer as three functions of one artifact, a prologue, the
+   * core and an epilogue ({@link org.attn4j.attention.AttentionLayer#defineParts}), called in that order by the
+   * artifact's entry; empty (the default) when it schedules the layer as one function. With a core schedule,
+   * {@link #apply} schedules the prologue's function and the epilogue's in turn (each holds some of the layer's
+   * stages; {@code graph} is the whole layer).
+   */
+  default Optional<AttentionSchedule> getCoreSchedule() {
+    return Optional.empty();
   }
 }

@@ -65,7 +65,9 @@ import org.jspecify.annotations.Nullable;
  * query head; the learned mix per kv head (as {@code AttentionLayerOracle}; x-transformers' per-query-head mix
  * agrees when {@code h_kv = h}). {@code F} is summed in float32 in sequence order (the oracle sums in double:
  * the difference grows with {@code n·|F|}). A core that has its own forgetting or value-residual modifier is
- * refused when the layer computes the same. Stage names: {@link AttentionLayerStages} and, for the core, {@link AttentionStages}.
+ * refused when the layer computes the same. Stage names: {@link AttentionLayerStages} and, for the core,
+ * {@link AttentionStages}. {@link #defineParts} splits the layer at its core (prologue, {@link #getCoreVariant()},
+ * epilogue) for schedules that run the core as a kernel of its own.
  *
  * <pre>{@code
  * AttentionLayer layer = AttentionLayer.builder()
@@ -208,12 +210,59 @@ public final class AttentionLayer {
   }
 
   /**
+   * The attention the layer runs as its core: {@link #getCore()}'s spec and modifiers, then, with forget gates,
+   * FoX's forgetting ({@code DATA_DEPENDENT}, {@code FORWARD}, no block skipping; it captures
+   * {@code forget_cumsum [b, h, n]}), then, with a value residual, its blend (learned: per token, capturing
+   * {@code value_residual_mix [b, h_kv, n]}; else the constant {@link Modifiers#VALUE_RESIDUAL_LAMBDA}). In the
+   * layer's own graph the layer computes those two captures ({@link #define}); on its own ({@link #defineParts})
+   * the core reads them as kernel inputs, like any core variant.
+   */
+  public Variant getCoreVariant() {
+    List<Modifier> mods = new ArrayList<>(core.getModifiers());
+    if (forgetLambda != null) {
+      mods.add(Modifiers.forgetting(ForgetGate.DATA_DEPENDENT, ForgetDirection.FORWARD, 1, 0));
+    }
+    if (valueResidual) {
+      mods.add(learnedMix ? Modifiers.valueResidualPerToken()
+          : Modifiers.valueResidual(Modifiers.VALUE_RESIDUAL_LAMBDA));
+    }
+    return Variant.of(core.getSpec(), mods);
+  }
+
+  /**
    * The layer as tensor expressions, for schedules in {@code tvm-schedules}.
    *
    * @throws IllegalArgumentException if a modifier of the core is invalid or captures a tensor under one of the
    *     layer's argument names
    */
   public AttentionLayerGraph define(Te te) {
+    return build(te).graph();
+  }
+
+  /**
+   * The layer split at its core, for schedules that run the core as a kernel of its own between a prologue and an
+   * epilogue (three functions called in sequence): see {@link AttentionLayerParts}.
+   *
+   * @throws IllegalArgumentException as {@link #define}
+   */
+  public AttentionLayerParts defineParts(Te te) {
+    Built built = build(te);
+    AttentionLayerGraph g = built.graph();
+    Map<String, Tensor> prologue = new LinkedHashMap<>();
+    prologue.put("q", g.core().q());
+    prologue.put("k", g.core().k());
+    prologue.put("v", g.core().v());
+    prologue.putAll(built.provided());
+    AttentionSpec s = core.getSpec();
+    Tensor o = te.placeholder("o", DType.FLOAT32, g.b(), s.getHeads(), g.n(), s.getHeadDim());
+    return new AttentionLayerParts(g, prologue, ScaledDotProduct.define(te, getCoreVariant()), o,
+        epilogue(te, o, built.wo(), built.x(), g.b(), g.n()));
+  }
+
+  /** A definition: the graph, the gates it hands the core (by capture name), and what the epilogue reads. */
+  private record Built(AttentionLayerGraph graph, Map<String, Tensor> provided, Tensor x, Tensor wo) {}
+
+  private Built build(Te te) {
     AttentionSpec spec = core.getSpec();
     int h = spec.getHeads();
     int hKv = spec.getKvHeads();
@@ -282,7 +331,6 @@ public final class AttentionLayer {
     Tensor k = project(te, K, normed, wk, b, n, hKv, d);
     Tensor v = project(te, V, normed, wv, b, n, hKv, d);
     // (6b) data-dependent gates from the normed input, handed to the core in place of its captures
-    List<Modifier> mods = new ArrayList<>(core.getModifiers());
     Map<String, Tensor> provided = new LinkedHashMap<>();
     if (wf != null && bf != null) {
       float lambda = (float) (double) forgetLambda;
@@ -296,22 +344,16 @@ public final class AttentionLayer {
       IterVar rt = te.reduceAxis("t", n);
       Tensor cumsum = te.compute(FORGET_CUMSUM, "layer", new Expr[] {b, te.i32(h), n}, (bb, hh, i) ->
           te.sum(te.select(rt.getVar().le(i), a.get(bb, hh, rt.getVar()), te.f32(0)), rt.getVar().le(i), rt));
-      mods.add(Modifiers.forgetting(ForgetGate.DATA_DEPENDENT, ForgetDirection.FORWARD, 1, 0));
       provided.put("forget_cumsum", cumsum);
     }
-    if (valueResidual) {
-      if (wm != null && bm != null) {
-        Tensor logit = headLogits(te, MIX_LOGIT, normed, wm, b, n, hKv);
-        Tensor mix = te.compute(MIX, "layer", new Expr[] {b, te.i32(hKv), n}, (bb, g, t) ->
-            te.sigmoid(logit.get(bb, g, t).plus(bm.get(g))));
-        mods.add(Modifiers.valueResidualPerToken());
-        provided.put("value_residual_mix", mix);
-      } else {
-        mods.add(Modifiers.valueResidual(Modifiers.VALUE_RESIDUAL_LAMBDA));
-      }
+    if (wm != null && bm != null) {
+      Tensor logit = headLogits(te, MIX_LOGIT, normed, wm, b, n, hKv);
+      Tensor mix = te.compute(MIX, "layer", new Expr[] {b, te.i32(hKv), n}, (bb, g, t) ->
+          te.sigmoid(logit.get(bb, g, t).plus(bm.get(g))));
+      provided.put("value_residual_mix", mix);
     }
     // (7) the core, self-attention: m is n
-    AttentionGraph g = ScaledDotProduct.define(te, Variant.of(spec, mods), b, n, n, q, k, v, provided);
+    AttentionGraph g = ScaledDotProduct.define(te, getCoreVariant(), b, n, n, q, k, v, provided);
     for (Tensor t : g.captured()) {
       if (NAMES.contains(t.getName())) {
         throw new IllegalArgumentException("capture " + t.getName() + ": expected a name not used by the layer's"
@@ -319,14 +361,7 @@ public final class AttentionLayer {
       }
     }
     // (8) output projection over the merged heads, (9) residual
-    Tensor o = g.out();
-    IterVar rh = te.reduceAxis("rh", h);
-    IterVar rd = te.reduceAxis("rd", d);
-    Tensor proj = te.compute(PROJ, "layer", new Expr[] {b, n, dimE}, (bb, t, c) ->
-        te.sum(o.get(bb, rh.getVar(), t, rd.getVar())
-            .times(wo.get(c, rh.getVar().times(te.i32(d)).plus(rd.getVar()))), rh, rd));
-    Tensor out = te.compute(OUT, "layer", new Expr[] {b, n, dimE}, (bb, t, c) ->
-        x.get(bb, t, c).plus(proj.get(bb, t, c)));
+    Tensor out = epilogue(te, g.out(), wo, x, b, n);
 
     List<Tensor> inputs = new ArrayList<>();
     inputs.add(x);
@@ -346,7 +381,20 @@ public final class AttentionLayer {
       }
     }
     inputs.addAll(g.captured());
-    return new AttentionLayerGraph(this, b, n, inputs, g, out);
+    return new Built(new AttentionLayerGraph(this, b, n, inputs, g, out), provided, x, wo);
+  }
+
+  /** (8) {@code o W_o^T} with the heads merged ({@code 'b h n d -> b n (h d)'}), (9) plus the residual {@code x}. */
+  private Tensor epilogue(Te te, Tensor o, Tensor wo, Tensor x, Var b, Var n) {
+    AttentionSpec spec = core.getSpec();
+    int d = spec.getHeadDim();
+    IterVar rh = te.reduceAxis("rh", spec.getHeads());
+    IterVar rd = te.reduceAxis("rd", d);
+    Tensor proj = te.compute(PROJ, "layer", new Expr[] {b, n, te.i32(dim)}, (bb, t, c) ->
+        te.sum(o.get(bb, rh.getVar(), t, rd.getVar())
+            .times(wo.get(c, rh.getVar().times(te.i32(d)).plus(rd.getVar()))), rh, rd));
+    return te.compute(OUT, "layer", new Expr[] {b, n, te.i32(dim)}, (bb, t, c) ->
+        x.get(bb, t, c).plus(proj.get(bb, t, c)));
   }
 
   private Expr centred(Tensor in, @Nullable Tensor sum, Expr bb, Expr t, Expr c) {

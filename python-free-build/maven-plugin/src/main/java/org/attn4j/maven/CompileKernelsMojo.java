@@ -61,7 +61,8 @@ import org.jspecify.annotations.Nullable;
  * {@code n}). A {@code specFile} adds the requests of a build spec file, its {@code "variants"} and its
  * {@code "layers"}, exactly as {@code attn4j build --spec} reads them ({@code org.attn4j.build.BuildSpec}); the
  * file's own {@code targets}, {@code bounds}, {@code schedules} and {@code layer_schedules} apply to its requests.
- * An artifact named twice (e.g. the {@code default} and {@code cpu-layer} schedules on a CPU target) is built once.
+ * An artifact named twice (e.g. the {@code default} and {@code cpu-flash-layer} schedules on a CPU target) is built
+ * once.
  */
 @Mojo(name = "compile-kernels", defaultPhase = LifecyclePhase.GENERATE_RESOURCES, threadSafe = true)
 public class CompileKernelsMojo extends AbstractMojo {
@@ -72,8 +73,8 @@ public class CompileKernelsMojo extends AbstractMojo {
   @Parameter private List<Layer> layers = new ArrayList<>();
 
   /**
-   * The layer schedules: {@code default}, {@code generic}, {@code cpu-layer} (each on the targets of its kind;
-   * {@code default} is {@code cpu-layer} on CPU and {@code generic} on CUDA).
+   * The layer schedules: {@code default}, {@code generic}, {@code cpu-layer}, {@code cpu-flash-layer} (each on
+   * the targets of its kind; {@code default} is {@code cpu-flash-layer} on CPU and {@code generic} on CUDA).
    */
   @Parameter private List<String> layerSchedules = new ArrayList<>(List.of("default"));
 
