@@ -79,7 +79,7 @@ prepare_phase() {
 
   echo "== [3/6] run-side jars only (no compiler, LLVM, BLAS/DNNL natives or TVM classifier jars)"
   cp "$root"/modules/bench/target/attn4j-bench-*.jar "$out/lib/"
-  tr ':' '\n' <<<"$cp_bench" | grep -vE '/ai/djl/|/net/java/dev/jna/|/com/google/code/gson/|/commons-compress/|onnxruntime|/llvm/|/openblas/|/dnnl/|/opencl/|/tvm-[^/]*-linux-x86_64[^/]*\.jar$|/guava/|/failureaccess/|/listenablefuture/|/j2objc|/checker-qual/|/error_prone' \
+  tr ':' '\n' <<<"$cp_bench" | grep -vE '/ai/djl/|/net/java/dev/jna/|/com/google/code/gson/|/commons-compress/|onnxruntime|/llvm/|/openblas/|/dnnl/|/opencl/|/tvm-[^/]*-linux-x86_64[^/]*\.jar$|/guava/|/failureaccess/|/listenablefuture/|/j2objc|/checker-qual/|/error_prone|/org/openjdk/jmh/|/jopt-simple/|/commons-math3/' \
     | xargs -I{} cp {} "$out/lib/"
 
   echo "== [4/6] natives: TVM GPU runtime, libcudart.so.12, stand-ins"
