@@ -51,8 +51,10 @@ import org.attn4j.te.DType;
  * }</pre>
  * Layer fields: {@code dim}, {@code norm} (layer_norm, rms_norm), {@code condition} (none, per_batch, per_token),
  * {@code gate}, {@code forget_gate} (its {@code λ}), {@code value_residual} (constant, learned) and {@code core}
- * (a variant's fields; float32 only). {@link #of} ignores {@code "layers"}; {@code "variants"} may be left out
- * when {@code "layers"} is given.
+ * (a variant's fields; float32 only: a core with {@code lse}, {@code key_lengths}, {@code cross} or another
+ * {@code dtype} is refused). {@link #of} ignores {@code "layers"}; {@code "variants"} may be left out when
+ * {@code "layers"} is given. The Maven plugin reads the same file ({@code <specFile>}) and takes layers in its
+ * own configuration too ({@code <layers>}, converted to this form and parsed by {@link #layers}).
  */
 public final class BuildSpec {
   private BuildSpec() {}
@@ -208,7 +210,12 @@ public final class BuildSpec {
         .kvHeads(((Number) cm.getOrDefault("kv_heads", 0L)).intValue())
         .causal(Causal.valueOf(((String) cm.getOrDefault("causal", "NONE")).toUpperCase(Locale.ROOT)))
         .headMapping(HeadMapping.valueOf(((String) cm.getOrDefault("head_mapping", "TILED"))
-            .toUpperCase(Locale.ROOT)));
+            .toUpperCase(Locale.ROOT)))
+        // a variant's fields that a layer's core cannot take: passed on for the layer's builder to refuse by name
+        .dtype(DType.fromTvmName((String) cm.getOrDefault("dtype", "float32")))
+        .keyLengths(Boolean.TRUE.equals(cm.get("key_lengths")))
+        .lse(Boolean.TRUE.equals(cm.get("lse")))
+        .cross(Boolean.TRUE.equals(cm.get("cross")));
     if (cm.get("scale") instanceof Number s) {
       b.scale(s.doubleValue());
     }

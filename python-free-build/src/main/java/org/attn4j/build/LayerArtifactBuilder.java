@@ -152,7 +152,8 @@ public final class LayerArtifactBuilder {
     sb.append("|align").append(KernelCompiler.ARGUMENT_ALIGNMENT);
     sb.append("|code").append(ArtifactBuilder.codeFingerprint(r.schedule().getClass()))
         .append(ArtifactBuilder.codeFingerprint(AttentionLayer.class))
-        .append(ArtifactBuilder.codeFingerprint(LayerArtifactBuilder.class));
+        .append(ArtifactBuilder.codeFingerprint(LayerArtifactBuilder.class))
+        .append(ArtifactBuilder.codeFingerprint(org.attn4j.te.Scan.class));
     sb.append("|ir").append(irFingerprint(r));
     return sha(sb.toString());
   }

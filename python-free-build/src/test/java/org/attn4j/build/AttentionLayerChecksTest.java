@@ -69,6 +69,9 @@ class AttentionLayerChecksTest extends ArrowTestBase {
     assertThatThrownBy(() -> AttentionLayer.builder().dim(32)
         .core(AttentionSpec.builder().heads(2).headDim(8).dtype(DType.FLOAT16).build()).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("core dtype: expected float32");
+    assertThatThrownBy(() -> AttentionLayer.builder().dim(32)
+        .core(AttentionSpec.builder().heads(2).headDim(8).cross(true).build()).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("core cross: expected false");
   }
 
   @Test

@@ -37,7 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * schedule for two cases; Arrow vectors and float arrays. Then the refusals.
  *
  * <p>Tolerance: {@link Tolerances#FP32}. The kernel sums {@code F} in float32 in sequence order where the oracle
- * sums in double; at {@code n <= 37} with {@code |a| <= 2.5} that stays far inside the bound (errors printed).
+ * sums in double; at {@code n <= 37} with {@code |a| <= 2.5}, and at {@code n = 300} with {@code β = 3}
+ * ({@link #longSequencesMatchOracle}: cpu-layer's scan and generic's masked sum, each against the oracle),
+ * that stays far inside the bound (errors printed).
  */
 class AttentionLayerGatesTest extends ArrowTestBase {
   static final AttentionSpec MHA_CAUSAL = AttentionSpec.builder().heads(4).headDim(8).causal(Causal.BOTTOM_RIGHT)
@@ -92,6 +94,33 @@ class AttentionLayerGatesTest extends ArrowTestBase {
       });
       LayerKernels.assertMatches("layer gates " + c.name(), allocator, dir, c.layer(), schedule, sh, in, ref);
     }
+  }
+
+  /**
+   * Long sequences through the FoX cumulative sum: a scan on cpu-layer ({@code Scan.rewrite}: one row per
+   * {@code (b, head)}, 3·4 rows over the thread pool), the masked reduction on generic. Biases {@code β = 3} keep
+   * {@code |F| <= ~60} at {@code n = 300}, where float32's sum stays well inside {@link Tolerances#FP32} of the
+   * oracle's double sum (the class comment's {@code n·|F|} caveat).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("schedules")
+  void longSequencesMatchOracle(LayerSchedule schedule) throws IOException {
+    AttentionLayer l = base(32, Norm.RMS_NORM, MHA_CAUSAL).forgetGate(1).build();
+    Path dir = LayerKernels.artifact(l, schedule);
+    for (Shape sh : List.of(new Shape(3, 300), new Shape(1, 64))) {
+      Inputs in = Inputs.of(l, sh, List.of());
+      float[] beta = new float[in.bForget().length];
+      java.util.Arrays.fill(beta, 3f);
+      in = new Inputs(in.x(), in.z(), in.x0(), in.gamma(), in.wq(), in.wk(), in.wv(), in.wo(), in.wGate(),
+          in.captures(), in.wForget(), beta, in.wMix(), in.bMix(), in.valueFirst());
+      float[] ref = LayerKernels.oracle(l, sh, in, o -> { });
+      LayerKernels.assertMatches("layer gates fox λ=1, long", allocator, dir, l, schedule, sh, in, ref);
+    }
+  }
+
+  static Stream<LayerSchedule> schedules() {
+    return Stream.of(LayerArtifactRequest.defaultSchedule(BuildTarget.hostCpu()),
+        new org.attn4j.schedules.GenericLayerSchedule(org.attn4j.schedules.TargetKind.CPU));
   }
 
   /** The gates matter: FoX and the value residual each change the output of the plain layer. */

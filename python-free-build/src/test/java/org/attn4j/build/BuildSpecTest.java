@@ -103,4 +103,21 @@ class BuildSpecTest {
     assertThatThrownBy(() -> BuildSpec.layers(Map.of("layers", List.of(Map.of("dim", 32L))), "s.json"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field 'core' is missing");
   }
+
+  /** A variant's fields that a layer's core cannot take are refused by name, not dropped. */
+  @Test
+  void layerCoresRefuseVariantOnlyFields() {
+    Map<String, Object> core = Map.of("heads", 2L, "head_dim", 16L);
+    for (Map.Entry<String, Object> e : List.<Map.Entry<String, Object>>of(Map.entry("lse", true),
+        Map.entry("key_lengths", true), Map.entry("cross", true), Map.entry("dtype", "float16"))) {
+      Map<String, Object> c = new java.util.HashMap<>(core);
+      c.put(e.getKey(), e.getValue());
+      String field = e.getKey().equals("key_lengths") ? "keyLengths" : e.getKey();
+      assertThatThrownBy(() -> BuildSpec.layers(Map.of("layers", List.of(Map.of("dim", 32L, "core", c))), "s.json"))
+          .as(e.getKey()).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("core " + field + ": expected");
+    }
+    assertThat(BuildSpec.layers(Map.of("layers", List.of(Map.of("dim", 32L, "core",
+        Map.of("heads", 2L, "head_dim", 16L, "dtype", "float32", "lse", false)))), "s.json")).hasSize(1);
+  }
 }

@@ -192,7 +192,13 @@ public final class AttentionLayer {
     m.put("condition", condition.name());
     m.put("gate", gate);
     if (forgetLambda != null) {
-      m.put("forget_gate", Map.of("type", "DATA_DEPENDENT", "direction", "FORWARD", "lambda", forgetLambda));
+      // insertion order: the description is part of the cache key and the manifest, both compared across JVMs
+      // (Map.of iterates in an order salted per JVM)
+      Map<String, Object> fox = new LinkedHashMap<>();
+      fox.put("type", "DATA_DEPENDENT");
+      fox.put("direction", "FORWARD");
+      fox.put("lambda", forgetLambda);
+      m.put("forget_gate", fox);
     }
     if (valueResidual) {
       m.put("value_residual", learnedMix ? "learned" : Modifiers.VALUE_RESIDUAL_LAMBDA);
@@ -285,7 +291,8 @@ public final class AttentionLayer {
           te.logSigmoid(logit.get(bb, hh, t).plus(bf.get(hh))).times(lambda));
       // F_i = Σ_{t <= i} a_t: a reduction over the whole sequence with the later terms masked (O(n²) per head),
       // summed in sequence order; the zero in the body as well as the condition, as the core's max does (a
-      // schedule that drops the reduction's condition still adds exact zeros)
+      // schedule that drops the reduction's condition still adds exact zeros). A compute cannot read its own
+      // output, so the O(n) recurrence F_i = F_{i-1} + a_i is a schedule's to choose (org.attn4j.te.Scan)
       IterVar rt = te.reduceAxis("t", n);
       Tensor cumsum = te.compute(FORGET_CUMSUM, "layer", new Expr[] {b, te.i32(h), n}, (bb, hh, i) ->
           te.sum(te.select(rt.getVar().le(i), a.get(bb, hh, rt.getVar()), te.f32(0)), rt.getVar().le(i), rt));
@@ -504,6 +511,10 @@ public final class AttentionLayer {
       if (s.hasLse()) {
         throw new IllegalArgumentException("core lse: expected false (the layer's only output is out), got true in "
             + s.getName());
+      }
+      if (s.isCross()) {
+        throw new IllegalArgumentException("core cross: expected false (the layer is self-attention: keys and"
+            + " values come from its own n tokens), got true in " + s.getName());
       }
       return new AttentionLayer(this);
     }

@@ -177,6 +177,28 @@ public final class Schedule {
     call("ScheduleAnnotate", blockOrLoop, key, v);
   }
 
+  /** The TIR node ({@code Block} or {@code For}) that a block or loop handle points to now, owned by the scope. */
+  public TvmObject get(TvmObject blockOrLoop) {
+    return call("ScheduleGet", blockOrLoop).asObject();
+  }
+
+  /** The blocks under a block or loop, in program order (nested blocks not included). */
+  public List<TvmObject> getChildBlocks(TvmObject blockOrLoop) {
+    return list(call("ScheduleGetChildBlocks", blockOrLoop).asObject());
+  }
+
+  /**
+   * Replaces {@code loop} and everything under it by {@code newLoop}, a TIR {@code For} statement
+   * ({@code tir.schedule.ScheduleState.replace}). Unchecked: TVM neither proves that the new nest computes what the
+   * old one did nor recomputes its dataflow analysis of the enclosing scope, so a schedule replaces last; the
+   * handles of the replaced loops and blocks are stale afterwards.
+   */
+  public void replace(TvmObject loop, TvmObject newLoop) {
+    TvmObject state = call("ScheduleGetState").asObject();
+    TvmObject sref = call("ScheduleGetSRef", loop).asObject();
+    scope.call("tir.schedule.ScheduleStateReplace", state, sref, newLoop, scope.obj("runtime.Map"));
+  }
+
   /** The scheduled module. */
   public TvmObject getMod() {
     return call("ScheduleGetMod").asObject();
