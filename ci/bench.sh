@@ -10,8 +10,9 @@
 #       # all interleaved in one process; report.md/html gain a per-variant table, variants.csv and variants-*.svg
 #
 # Environment: BENCH_THREADS (default "1 2"), STARTUP_REPEATS (default 5), BENCH_OUT (default
-# target/bench-report), BENCH_VARIANTS (default: none given, i.e. the core only; same as --variants). Run it on a quiet machine. Exit status: non-zero if an implementation failed its check
-# against the oracle (results and report are still written).
+# target/bench-report), BENCH_VARIANTS (default: none given, i.e. the core only; same as --variants),
+# BENCH_MVN_ARGS (extra Maven arguments, e.g. -o). Run it on a quiet machine. Exit status: non-zero if an
+# implementation failed its check against the oracle (results and report are still written).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${BENCH_OUT:-target/bench-report}
@@ -22,12 +23,8 @@ if [ -n "${BENCH_VARIANTS:-}" ]; then
 fi
 repeats=${STARTUP_REPEATS:-5}
 
-mvn -B -q -Djavacpp.platform=linux-x86_64 -pl modules/bench -am package -DskipTests \
-  dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$PWD/target/bench-classpath.txt"
-cp="$(cat target/bench-classpath.txt):$(ls modules/bench/target/attn4j-bench-*.jar | head -n 1)"
-export DJL_CACHE_DIR="$PWD/modules/bench/target/djl-cache"
-jvm=(java --add-opens=java.base/java.nio=ALL-UNNAMED -Xss4m -Dai.djl.offline=true
-  -Dattn4j.cache.dir="$PWD/target/attn4j-cache" -cp "$cp")
+# shellcheck source=ci/bench-java.sh
+source ci/bench-java.sh
 
 rm -rf "$out"
 mkdir -p "$out"

@@ -2,27 +2,39 @@
 # The GPU check recipe, in two phases.
 #
 #   bash ci/gpu-check.sh prepare [BUNDLE_DIR]   on a build machine (JDK 17, Maven, cc, nvcc; no GPU needed):
-#       builds the jars, builds CUDA artifacts (sm_90, sm_80) and CPU ones (x86-64-v3), and writes a
-#       self-contained bundle (default target/gpu-bundle): a jlink'd JRE, the run-side jars only (no compiler,
-#       no LLVM), TVM's GPU-build libtvm_runtime.so + JNI lib, the real libcudart.so.12 (taken out of
-#       org.bytedeco:cuda's 2 GB -redist jar by HTTP range requests), empty stand-ins for libraries the runtime
-#       only links, the artifacts, this script and the PyTorch peer.
+#       builds the jars, builds every artifact of ci/gpu/*spec.json (CUDA sm_90/sm_80 through nvcc: float32 generic
+#       and cuda-flash baselines, fp16/bf16 cuda-mma tensor-core kernels at the benchmark shapes, cuda-mma variants;
+#       CPU x86-64-v3 ones in float32, fp16 and bf16) and writes a self-contained bundle (default
+#       target/gpu-bundle): a jlink'd JRE, the run-side jars only (no compiler, no LLVM), TVM's GPU-build
+#       libtvm_runtime.so + JNI lib, the real libcudart.so.12 (taken out of org.bytedeco:cuda's 2 GB -redist jar by
+#       HTTP range requests, cached in $ATTN4J_GPU_CACHE), empty stand-ins for libraries the runtime only links,
+#       the artifacts, this script and the PyTorch peer. Artifacts come from attn4j's build cache when unchanged.
 #   bash BUNDLE_DIR/gpu-check.sh run            on the GPU machine (needs only the NVIDIA driver; no JDK, no
 #       Maven, nothing fetched): nvidia-smi, then GpuCheck on every artifact (conformance against the Java
-#       oracle + timing), then the PyTorch SDPA peer if python3 has torch. Exit code: GpuCheck's (0 pass,
-#       1 mismatch/error, 3 a GPU artifact could not run because no GPU/driver was usable).
-#       Without a GPU it still runs the CPU artifacts (proving the bundle: JRE, jars, natives) and reports every
-#       CUDA artifact as SKIP, exit 3: a GPU check that saw no GPU never passes.
+#       oracle on the same rounded inputs, then timing at b=1 n=m=1024 and the benchmark shape b=4 h=8 n=m=4096,
+#       TFLOP/s by FlashAttention's count), then the PyTorch peer (SDPA flash/cuDNN/efficient, compiled
+#       FlexAttention with ALiBi, soft-cap and FoX score_mods, rope + SDPA) if python3 has torch. Exit code:
+#       GpuCheck's (0 pass, 1 mismatch/error, 3 an artifact was skipped: no GPU/driver usable, or a variant
+#       GpuCheck cannot match to the oracle). Without a GPU it still runs the CPU artifacts (proving the bundle:
+#       JRE, jars, natives, the 16-bit and variant paths) and reports every CUDA artifact as SKIP, exit 3: a GPU
+#       check that saw no GPU never passes.
+#       Environment of the run phase:
+#         GPU_CHECK_RESULTS=DIR   write DIR/run.log, attn4j.csv/.md (GpuCheck), peer.csv/.md and
+#                                 side_by_side.csv/.md (sdpa_peer.py): 7 files
+#         GPU_CHECK_ARTIFACTS=GLOB  only the artifacts matching GLOB (default *), e.g. '*cuda-mma*'
+#         GPU_CHECK_PEER=0        skip the PyTorch peer
+#         GPU_CHECK_BUDGET=S      seconds for the whole run (default 560); the peer gets what GpuCheck left
+#         GPU_CHECK_ARGS          more GpuCheck arguments, e.g. '--seed 1'
 #
 # With the device tool: prepare here, then carry the bundle (an ignored path, e.g. target/gpu-bundle) and run
-#   bash target/gpu-bundle/gpu-check.sh run
+#   GPU_CHECK_RESULTS=$OUT/gpu bash target/gpu-bundle/gpu-check.sh run
 set -euo pipefail
 
 phase="${1:-}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 run_phase() {
-  local b="$1"
+  local b="$1" started=$SECONDS
   echo "== bundle: $b ($(du -sh "$b" | cut -f1))"
   echo "== java on PATH: $(command -v java || echo none) (the bundle brings its own JRE: $b/jre)"
   local driver="" gpu=yes
@@ -39,21 +51,31 @@ run_phase() {
   fi
   echo "== libcuda.so.1 from: $driver"
   export LD_LIBRARY_PATH="$b/natives:$driver${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  local rc=0
+  local rc=0 results="${GPU_CHECK_RESULTS:-}" budget="${GPU_CHECK_BUDGET:-560}"
+  local -a artifacts=("$b"/artifacts/${GPU_CHECK_ARTIFACTS:-*})
+  echo "== GpuCheck on ${#artifacts[@]} artifact(s)${results:+, results in $results}"
   "$b/jre/bin/java" --add-opens=java.base/java.nio=ALL-UNNAMED -Xss4m \
     -Dorg.bytedeco.javacpp.cachedir="${TMPDIR:-/tmp}/attn4j-javacpp-cache" \
-    -cp "$b/lib/*" org.attn4j.bench.gpu.GpuCheck --require-device ${GPU_CHECK_ARGS:-} "$b"/artifacts/* || rc=$?
-  if [ -f "$b/sdpa_peer.py" ] && [ -n "$gpu" ] && python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
-    PYTHONUNBUFFERED=1 python3 "$b/sdpa_peer.py" || echo "== sdpa peer failed (not counted)"
-  else
+    -cp "$b/lib/*" org.attn4j.bench.gpu.GpuCheck --require-device ${results:+--results "$results"} \
+    ${GPU_CHECK_ARGS:-} "${artifacts[@]}" || rc=$?
+  echo "== GpuCheck took $((SECONDS - started)) s"
+  local left=$((budget - (SECONDS - started)))
+  if [ "${GPU_CHECK_PEER:-1}" = 0 ]; then
+    echo "== sdpa peer: skipped (GPU_CHECK_PEER=0)"
+  elif [ ! -f "$b/sdpa_peer.py" ] || [ -z "$gpu" ] || ! python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
     echo "== sdpa peer: skipped (no GPU or no torch)"
+  elif [ "$left" -lt 60 ]; then
+    echo "== sdpa peer: skipped (${left} s left of GPU_CHECK_BUDGET=$budget)"
+  else
+    PYTHONUNBUFFERED=1 python3 "$b/sdpa_peer.py" --budget "$((left - 30))" ${results:+--out "$results"} \
+      ${results:+--attn4j "$results/attn4j.csv"} || echo "== sdpa peer failed (not counted)"
   fi
-  echo "== GpuCheck exit code: $rc"
+  echo "== GpuCheck exit code: $rc (run took $((SECONDS - started)) s)"
   return "$rc"
 }
 
 prepare_phase() {
-  local root out cache cp_bench cp_build mvn_flags
+  local root out cache cp_bench cp_build mvn_flags started=$SECONDS
   root="$(cd "$here/.." && pwd)"
   out="${1:-$root/target/gpu-bundle}"
   cache="${ATTN4J_GPU_CACHE:-$HOME/.cache/attn4j/gpu-bundle}"
@@ -70,16 +92,21 @@ prepare_phase() {
   cp_build="$root/python-free-build/target/classes:$(cat "$root/python-free-build/target/classpath.txt")"
   cp_bench="$(cat "$root/modules/bench/target/classpath.txt")"
 
-  echo "== [2/6] artifacts (CUDA sm_90 + sm_80 through nvcc, CPU x86-64-v3), no GPU needed"
+  echo "== [2/6] artifacts of ci/gpu/*spec.json (CUDA sm_90/sm_80 through nvcc, CPU x86-64-v3), no GPU needed"
   command -v nvcc >/dev/null || { echo "nvcc not found: CUDA artifacts cannot be built" >&2; exit 1; }
-  for spec in cuda-spec.json cpu-spec.json; do
+  local spec t0
+  for spec in "$here"/gpu/*spec.json; do
+    t0=$SECONDS
     java --add-opens=java.base/java.nio=ALL-UNNAMED -Xss4m -cp "$cp_build" org.attn4j.build.cli.Attn4j \
-      build --spec "$here/gpu/$spec" --out "$out/artifacts"
+      build --spec "$spec" --out "$out/artifacts" | grep -vE '^  \[[a-z0-9_-]+\] ' # no per-stage lines
+    echo "   $(basename "$spec"): $((SECONDS - t0)) s"
   done
+  echo "   $(find "$out/artifacts" -mindepth 1 -maxdepth 1 -type d -name '*-cuda-*' | wc -l) CUDA and" \
+    "$(find "$out/artifacts" -mindepth 1 -maxdepth 1 -type d -name '*-cpu-*' | wc -l) CPU artifacts"
 
   echo "== [3/6] run-side jars only (no compiler, LLVM, BLAS/DNNL natives or TVM classifier jars)"
   cp "$root"/modules/bench/target/attn4j-bench-*.jar "$out/lib/"
-  tr ':' '\n' <<<"$cp_bench" | grep -vE '/ai/djl/|/net/java/dev/jna/|/com/google/code/gson/|/commons-compress/|onnxruntime|/llvm/|/openblas/|/dnnl/|/opencl/|/tvm-[^/]*-linux-x86_64[^/]*\.jar$|/guava/|/failureaccess/|/listenablefuture/|/j2objc|/checker-qual/|/error_prone' \
+  tr ':' '\n' <<<"$cp_bench" | grep -vE '/ai/djl/|/net/java/dev/jna/|/com/google/code/gson/|/commons-compress/|onnxruntime|/llvm/|/openblas/|/dnnl/|/opencl/|/tvm-[^/]*-linux-x86_64[^/]*\.jar$|/guava/|/failureaccess/|/listenablefuture/|/j2objc|/checker-qual/|/error_prone|/org/openjdk/jmh/|/jopt-simple/|/commons-math3/' \
     | xargs -I{} cp {} "$out/lib/"
 
   echo "== [4/6] natives: TVM GPU runtime, libcudart.so.12, stand-ins"
@@ -119,7 +146,7 @@ prepare_phase() {
   tar -C "$out" -czf "$final/payload.tar.gz" .
   rm -rf "$out"
   echo "== bundle $final: $(du -sh "$final" | cut -f1) ($(du -b "$final/payload.tar.gz" | cut -f1) bytes packed;" \
-    "$(tail -1 "$final/CONTENTS.txt"))"
+    "$(tail -1 "$final/CONTENTS.txt")); prepared in $((SECONDS - started)) s"
 }
 
 case "$phase" in
@@ -132,6 +159,12 @@ case "$phase" in
     unpacked="${TMPDIR:-/tmp}/attn4j-gpu-bundle"
     rm -rf "$unpacked" && mkdir -p "$unpacked" && tar -C "$unpacked" -xzf "$bundle/payload.tar.gz"
     cp "$bundle/sdpa_peer.py" "$unpacked/" 2>/dev/null || true
+    if [ -n "${GPU_CHECK_RESULTS:-}" ]; then
+      mkdir -p "$GPU_CHECK_RESULTS"
+      set +e
+      run_phase "$unpacked" 2>&1 | tee "$GPU_CHECK_RESULTS/run.log"
+      exit "${PIPESTATUS[0]}"
+    fi
     run_phase "$unpacked"
     ;;
   *) echo "usage: $0 prepare [BUNDLE_DIR] | run [BUNDLE_DIR]" >&2; exit 2 ;;

@@ -83,11 +83,12 @@ public record ArtifactRequest(Variant variant, BuildTarget target, AttentionSche
 
   /** The schedule names {@link #schedule(String, BuildTarget)} knows. */
   public static final java.util.List<String> SCHEDULES = java.util.List.of("default", "generic", "cpu-flash",
-      "cuda-flash");
+      "cuda-flash", "cuda-mma");
 
   /**
    * A schedule by name for {@code target}: {@code default} (see {@link #defaultSchedule}), {@code generic},
-   * {@code cpu-flash} (tiles for the target's level), {@code cuda-flash}.
+   * {@code cpu-flash} (tiles for the target's level), {@code cuda-flash}, {@code cuda-mma} (tensor cores,
+   * fp16/bf16; parameters for the target's architecture).
    *
    * @throws IllegalArgumentException for an unknown name or one that does not fit the target's kind
    */
@@ -98,10 +99,11 @@ public record ArtifactRequest(Variant variant, BuildTarget target, AttentionSche
       String base = name.substring(0, colon);
       AttentionSchedule s = base.equals("cpu-flash") && p.length == 4 ? new CpuFlashSchedule(p[0], p[1], p[2], p[3])
           : base.equals("cuda-flash") && p.length == 2 ? org.attn4j.schedules.CudaFlashSchedule.cuda(p[0], p[1])
+          : base.equals("cuda-mma") && p.length == 2 ? org.attn4j.schedules.CudaMmaSchedule.cuda(p[0], p[1])
           : null;
       if (s == null) {
         throw new IllegalArgumentException("schedule " + name + ": expected cpu-flash:qBlock,kBlock,vectorWidth,"
-            + "microKeys or cuda-flash:threads,kBlock");
+            + "microKeys, cuda-flash:threads,kBlock or cuda-mma:warps,kBlock");
       }
       return checkKind(name, s, target);
     }
@@ -110,8 +112,11 @@ public record ArtifactRequest(Variant variant, BuildTarget target, AttentionSche
       case "generic" -> new GenericSchedule(target.getKind());
       case "cpu-flash" -> CpuFlashSchedule.forVectorWidth(target.getLevel().equals("x86-64-v4") ? 16 : 8);
       case "cuda-flash" -> org.attn4j.schedules.CudaFlashSchedule.cuda();
+      case "cuda-mma" -> target.getKind() == TargetKind.CUDA
+          ? org.attn4j.schedules.CudaMmaSchedule.forArch(target.getLevel())
+          : org.attn4j.schedules.CudaMmaSchedule.cuda(4, 32);
       default -> throw new IllegalArgumentException("schedule: expected one of " + SCHEDULES
-          + " (tiles: cpu-flash:q,k,w,mk, cuda-flash:threads,k), got " + name);
+          + " (tiles: cpu-flash:q,k,w,mk, cuda-flash:threads,k, cuda-mma:warps,k), got " + name);
     };
     return checkKind(name, s, target);
   }

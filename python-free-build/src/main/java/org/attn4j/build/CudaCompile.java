@@ -25,12 +25,42 @@ final class CudaCompile {
         "CUDA_UNSUPPORTED_HALF_MATH_UNARY(attn4j_tvm_htanh, tanhf)");
   }
 
+  /**
+   * The compute version of an architecture, as TVM's {@code tvm.contrib.nvcc.get_compute_version} gives it:
+   * {@code sm_90a} is {@code "9.0"}, {@code sm_86} is {@code "8.6"}.
+   */
+  static String computeVersion(String arch) {
+    String digits = arch.replaceFirst("^sm_", "").replaceAll("[^0-9]", "");
+    if (digits.length() < 2) {
+      throw new IllegalArgumentException("CUDA architecture: expected sm_XY, got " + arch);
+    }
+    return digits.substring(0, digits.length() - 1) + "." + digits.substring(digits.length() - 1);
+  }
+
+  /** The architecture of the build in progress (builds of CUDA targets are serialised by the compiler). */
+  private static volatile String arch = "sm_80";
+  private static boolean registered;
+
+  /**
+   * Makes TVM's CUDA codegen compile for {@code target}'s architecture. The callbacks are registered once per
+   * process and read the current architecture: JavaCPP keeps a small fixed number of native callback thunks per
+   * callback class, so registering anew for every build would eventually hand TVM a null function.
+   */
   static synchronized void register(BuildTarget target) {
     if (!Toolchain.hasNvcc()) {
       throw new IllegalStateException("CUDA target " + target + ": nvcc not found (set NVCC or CUDA_HOME, or put"
           + " nvcc on the PATH)");
     }
-    String arch = target.getLevel();
+    computeVersion(target.getLevel());
+    arch = target.getLevel();
+    if (registered) {
+      return;
+    }
+    // TVM asks these (Python functions in its own distribution) before it legalizes bfloat16 away: without them
+    // it assumes no native bf16 and rewrites bf16 buffers to uint16, which tensor-core calls cannot follow
+    TvmGlobal.register("tvm.contrib.nvcc.get_compute_version", args -> computeVersion(arch));
+    TvmGlobal.register("tvm.contrib.nvcc.supports_bf16", args -> Double.parseDouble(String.valueOf(args.get(0)))
+        >= 8.0 ? 1L : 0L);
     TvmGlobal.register("tvm_callback_cuda_compile", args -> {
       String code = compatible(String.valueOf(args.get(0)));
       Path dir = Files.createTempDirectory("attn4j-nvcc");
@@ -45,5 +75,6 @@ final class CudaCompile {
         KernelCompiler.deleteTree(dir);
       }
     });
+    registered = true;
   }
 }

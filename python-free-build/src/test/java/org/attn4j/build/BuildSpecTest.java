@@ -32,7 +32,7 @@ class BuildSpecTest {
   void unknownOrMisplacedSchedulesAreRefusedByName() {
     assertThatThrownBy(() -> BuildSpec.of(spec(List.of("cpu:host"), List.of("fast")), "s.json"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("s.json: schedules: expected names from [default, generic, cpu-flash, cuda-flash]")
+        .hasMessageContaining("s.json: schedules: expected names from [default, generic, cpu-flash, cuda-flash, cuda-mma]")
         .hasMessageContaining("got fast");
     assertThatThrownBy(() -> ArtifactRequest.schedule("cuda-flash", BuildTarget.cpu("x86-64-v3")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is for CUDA");

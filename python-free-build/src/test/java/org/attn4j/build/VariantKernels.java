@@ -14,6 +14,7 @@ import org.attn4j.attention.Variant;
 import org.attn4j.reference.AttentionOracle;
 import org.attn4j.reference.Comparison;
 import org.attn4j.reference.CoreAttentionOracle;
+import org.attn4j.reference.LowPrecision;
 import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.runtime.AttentionKernel;
@@ -37,14 +38,37 @@ final class VariantKernels {
     }
   }
 
-  /** The standard inputs of a shape (fixed seeds). */
+  /**
+   * The standard inputs of a shape (fixed seeds), already rounded to the spec's 16-bit dtype if it has one, so
+   * that the oracle sees what the kernel sees.
+   */
   record Qkv(float[] q, float[] k, float[] v) {
     static Qkv of(AttentionSpec s, Shape sh) {
       int d = s.getHeadDim();
-      return new Qkv(TestData.uniform(1, sh.b() * s.getHeads() * sh.n() * d, -2, 2),
-          TestData.uniform(2, sh.b() * s.getKvHeads() * sh.m() * d, -2, 2),
-          TestData.uniform(3, sh.b() * s.getKvHeads() * sh.m() * d, -1, 1));
+      return new Qkv(rounded(s, TestData.uniform(1, sh.b() * s.getHeads() * sh.n() * d, -2, 2)),
+          rounded(s, TestData.uniform(2, sh.b() * s.getKvHeads() * sh.m() * d, -2, 2)),
+          rounded(s, TestData.uniform(3, sh.b() * s.getKvHeads() * sh.m() * d, -1, 1)));
     }
+  }
+
+  /** The 16-bit format of a spec's dtype; null for float32. */
+  static LowPrecision.@Nullable Format format(AttentionSpec s) {
+    return switch (s.getDtype()) {
+      case FLOAT16 -> LowPrecision.Format.FP16;
+      case BFLOAT16 -> LowPrecision.Format.BF16;
+      default -> null;
+    };
+  }
+
+  /** The tolerance row of a spec's dtype. */
+  static Tolerances tolerance(AttentionSpec s) {
+    LowPrecision.Format f = format(s);
+    return f == null ? Tolerances.FP32 : f == LowPrecision.Format.FP16 ? Tolerances.FP16 : Tolerances.BF16;
+  }
+
+  private static float[] rounded(AttentionSpec s, float[] x) {
+    LowPrecision.Format f = format(s);
+    return f == null ? x : LowPrecision.roundArray(x, f);
   }
 
   /** {@code out} and, when the spec has it, {@code lse}. */
@@ -70,23 +94,29 @@ final class VariantKernels {
     int rows = sh.b() * s.getHeads() * sh.n();
     List<FieldVector> args = new ArrayList<>();
     try (AttentionKernel kernel = AttentionKernel.load(dir)) {
-      args.add(Vectors.floats(a, "q", in.q()));
-      args.add(Vectors.floats(a, "k", in.k()));
-      args.add(Vectors.floats(a, "v", in.v()));
+      LowPrecision.Format f = format(s);
+      args.add(Vectors.of(a, "q", in.q(), f));
+      args.add(Vectors.of(a, "k", in.k(), f));
+      args.add(Vectors.of(a, "v", in.v(), f));
       if (s.hasKeyLengths()) {
         args.add(Vectors.ints(a, "key_lengths", sh.lengths()));
       }
+      List<org.attn4j.runtime.Manifest.Argument> declared = kernel.getManifest().arguments();
       for (Object c : captures) {
-        args.add(c instanceof int[] ints ? Vectors.ints(a, "capture", ints) : Vectors.floats(a, "capture", (float[]) c));
+        // a float capture in the dtype the artifact declares for it (a 16-bit variant may capture 16-bit values)
+        String dtype = declared.get(args.size()).dtype();
+        args.add(c instanceof int[] ints ? Vectors.ints(a, "capture", ints) : Vectors.of(a, "capture", (float[]) c,
+            dtype.equals("float16") ? LowPrecision.Format.FP16 : dtype.equals("bfloat16") ? LowPrecision.Format.BF16
+                : null));
       }
-      Float4Vector out = Vectors.output(a, "out", rows * s.getHeadDim());
+      FieldVector out = Vectors.output(a, "out", rows * s.getHeadDim(), f);
       args.add(out);
       Float4Vector lse = s.hasLse() ? Vectors.output(a, "lse", rows) : null;
       if (lse != null) {
         args.add(lse);
       }
       kernel.run(Dims.of(sh.b(), sh.n(), sh.m()), args.toArray(FieldVector[]::new));
-      return new Result(Vectors.toArray(out), lse == null ? null : Vectors.toArray(lse));
+      return new Result(Vectors.toArray(out, f), lse == null ? null : Vectors.toArray(lse));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } finally {
@@ -94,7 +124,7 @@ final class VariantKernels {
     }
   }
 
-  /** Runs every shape of {@code c} on {@code schedule} and compares with the oracle (FP32); prints the errors. */
+  /** Runs every shape of {@code c} on {@code schedule} and compares with the oracle (the tolerance of its dtype); prints the errors. */
   static void check(String what, ModifierConformanceTest.Case c, AttentionSchedule schedule, BufferAllocator a)
       throws IOException {
     AttentionSpec s = c.variant().getSpec();
@@ -111,11 +141,11 @@ final class VariantKernels {
 
       Result r = VariantKernels.run(a, dir, s, sh, in, captures);
       Comparison cmp = Tolerances.compare(r.out(), refOut);
-      assertThat(cmp.isWithin(Tolerances.FP32)).as("%s %s out vs reference: %s", c, sh, cmp).isTrue();
+      assertThat(cmp.isWithin(tolerance(s))).as("%s %s out vs reference: %s", c, sh, cmp).isTrue();
       String lseErr = "n/a";
       if (refLse != null) {
         Comparison cl = Tolerances.compare(r.lse(), refLse);
-        assertThat(cl.isWithin(Tolerances.FP32)).as("%s %s lse vs reference: %s", c, sh, cl).isTrue();
+        assertThat(cl.isWithin(tolerance(s))).as("%s %s lse vs reference: %s", c, sh, cl).isTrue();
         lseErr = String.format("%.2e", cl.getMaxAbsError());
       }
       System.out.printf("%s %-34s %-19s %-18s max|err| out %.2e lse %s%n", what, c.name(), schedule.getName(), sh,

@@ -207,7 +207,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             if (ktF != null) {
               rotateKeys(rot, omegaF, ktF, bb, kh, j0, keys);
             }
-            scores(ktF, qt, st, bb, kh, j0, keys, live);
+            scores(ktF, qt, st, bb, kh, i0, j0, keys, live);
             if (rot != null && rot.hasExemptPairs()) {
               exemptPairs(rot.getSpecial(), st, bb, hh, kh, i0, j0, keys, live);
             }
@@ -215,7 +215,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             if (vtF != null) {
               mixValues(vtF, bb, kh, j0, keys);
             }
-            accumulate(st, acc, vtF, bb, kh, j0, keys, live);
+            accumulate(st, acc, vtF, bb, kh, i0, j0, keys, live);
           });
         });
         epilogue(mx, sum, acc, bb, hh, i0);
@@ -227,11 +227,17 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
      * st[jj, r] = k[j0 + jj]·qt[:, r] (the transposed score tile), {@code microKeys} keys × {@code 2·vectorWidth}
      * rows of accumulators at a time; keys past m read the last key (masked later).
      */
-    private void scores(@Nullable Buf kt, Buf qt, Buf st, Var bb, Var kh, Var j0, Var keys, Var live) {
+    private void scores(@Nullable Buf kt, Buf qt, Buf st, Var bb, Var kh, Var i0, Var j0, Var keys, Var live) {
       int mr = 2 * vectorWidth;
       Expr groups = keys.plus(c64(microKeys - 1)).div(c64(microKeys));
       Expr rowGroups = live.plus(c64(mr - 1)).div(c64(mr));
-      ln.loop("kb", groups, Kind.SERIAL, kb -> ln.loop("rb", rowGroups, Kind.SERIAL, rb -> {
+      ln.loop("kb", groups, Kind.SERIAL, kb -> {
+        // causal: row groups whose last row sees none of this key group are left out (their scores are masked
+        // in the scan whatever the tile holds), about a quarter of a diagonal tile
+        Expr first = causalFirstRows(i0, j0.plus(kb.times(c64(microKeys))), mr);
+        Var rb0 = ln.let("rb_first", te.minimum(first.div(c64(mr)), rowGroups));
+        ln.loop("rbx", rowGroups.minus(rb0), Kind.SERIAL, rbx -> {
+        Var rb = ln.let("rb", rb0.plus(rbx));
         Buf sacc = ln.allocate("s_acc", DType.FLOAT32, (long) microKeys * mr, "local");
         ln.loop("ki", microKeys, Kind.UNROLLED, ki ->
             ln.loop("u", mr, Kind.VECTORIZED, u -> ln.store(sacc, te.f32(0), ki.times(c64(mr)).plus(u))));
@@ -248,7 +254,22 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         ln.loop("ki", microKeys, Kind.UNROLLED, ki -> ln.loop("u", mr, Kind.VECTORIZED, u -> ln.store(st,
             sacc.get(ki.times(c64(mr)).plus(u)),
             kb.times(c64(microKeys)).plus(ki).times(c64(qBlock)).plus(rb.times(c64(mr))).plus(u))));
-      }));
+        });
+      });
+    }
+
+    /**
+     * Causal only: the first row (of the block, a multiple of {@code rows}) that sees key {@code j}: rows
+     * {@code r < first} have {@code i0 + r + m - n < j}, so for them every key from {@code j} on is masked; 0 when
+     * not causal.
+     */
+    private Expr causalFirstRows(Var i0, Expr j, int rows) {
+      if (spec.getCausal() != org.attn4j.attention.Causal.BOTTOM_RIGHT) {
+        return c64(0);
+      }
+      // the first visible row is j - (i0 + m - n); round down to whole groups of rows
+      Expr r = j.minus(i0.plus(m).minus(n));
+      return te.maximum(r, c64(0)).div(c64(rows)).times(c64(rows));
     }
 
     /**
@@ -497,14 +518,19 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
      * a time.
      */
 
-    private void accumulate(Buf st, Buf acc, @Nullable Buf vt, Var bb, Var kh, Var j0, Var keys, Var live) {
+    private void accumulate(Buf st, Buf acc, @Nullable Buf vt, Var bb, Var kh, Var i0, Var j0, Var keys, Var live) {
       int rows = pvRows();
       ln.loop("r0", live.plus(c64(rows - 1)).div(c64(rows)), Kind.SERIAL, r0 -> {
         Buf a = ln.allocate("o_acc", DType.FLOAT32, (long) rows * d, "local");
         Expr row0 = r0.times(c64(rows));
         ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", d, Kind.VECTORIZED, c ->
             ln.store(a, acc.get(row0.plus(ri).times(c64(d)).plus(c)), ri.times(c64(d)).plus(c))));
-        ln.loop("jj", keys, Kind.SERIAL, jj -> ln.loop("ri", rows, Kind.UNROLLED, ri -> {
+        // causal: the keys past the last one these rows see have P = 0 and are left out
+        Expr seen = keys;
+        if (spec.getCausal() == org.attn4j.attention.Causal.BOTTOM_RIGHT) {
+          seen = te.minimum(keys, te.maximum(i0.plus(row0).plus(c64(rows)).plus(m).minus(n).minus(j0), c64(0)));
+        }
+        ln.loop("jj", seen, Kind.SERIAL, jj -> ln.loop("ri", rows, Kind.UNROLLED, ri -> {
           Expr p = st.get(jj.times(c64(qBlock)).plus(row0).plus(ri));
           ln.loop("c", d, Kind.VECTORIZED, c -> {
             Expr at = ri.times(c64(d)).plus(c);

@@ -45,6 +45,14 @@ public final class AttentionSpec {
     return new Builder();
   }
 
+  /** A builder holding this spec's settings, e.g. {@code spec.toBuilder().dtype(DType.FLOAT16).build()}. */
+  public Builder toBuilder() {
+    Builder b = new Builder().dtype(dtype).heads(heads).kvHeads(kvHeads).headDim(headDim).causal(causal)
+        .headMapping(headMapping).keyLengths(keyLengths).lse(lse).cross(cross);
+    b.scale = scale;
+    return b;
+  }
+
   /** Element type of q, k, v and out. */
   public DType getDtype() {
     return dtype;

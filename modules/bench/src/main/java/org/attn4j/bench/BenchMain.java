@@ -1,22 +1,14 @@
 package org.attn4j.bench;
 
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
-import org.apache.arrow.memory.BoundsChecking;
 import org.attn4j.bench.Results.Check;
 import org.attn4j.bench.Results.Status;
 import org.attn4j.bench.peers.AttentionPeer;
-import org.attn4j.reference.AttentionOracle;
-import org.attn4j.reference.Causal;
-import org.attn4j.reference.Comparison;
-import org.attn4j.reference.CoreAttentionOracle;
-import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 
 /**
@@ -24,8 +16,8 @@ import org.attn4j.reference.Tolerances;
  * results and a report (see {@link ReportWriter}) into {@code --out}.
  *
  * <p>Per shape: every implementation is created (its load time recorded apart), run once and checked against
- * {@link CoreAttentionOracle} within {@link Tolerances#FP32}; one that fails is marked FAILED and not timed. The
- * passing ones are warmed up ({@code --warmup} calls each), then interleaved for {@code --rounds} rounds, the
+ * the oracle within {@link Tolerances#FP32} ({@link OracleCheck}); one that fails is marked FAILED and not timed.
+ * The passing ones are warmed up ({@code --warmup} calls each), then interleaved for {@code --rounds} rounds, the
  * order rotating each round (A B C, B C A, ...); in a round each makes as many calls as fit in
  * {@code --round-ms} (at least one), each call one sample. The timed region is {@link AttentionPeer#compute}:
  * inputs are staged before and the output read after, outside it. The FP32 FMA peak (1 and {@code --threads}
@@ -76,7 +68,7 @@ public final class BenchMain {
     int t = o.threads();
     Path work = o.out().resolve("work");
     Results r = new Results();
-    environment(r, t);
+    r.addEnvironment(t);
     log.printf(Locale.ROOT, "attn4j bench: %d thread(s), TVM_NUM_THREADS=%s, %s%n", t,
         System.getenv("TVM_NUM_THREADS"), MachinePeak.cpuModel());
     peaks(r, t, work, log);
@@ -88,21 +80,6 @@ public final class BenchMain {
     ReportWriter.write(r, o.out());
     log.println("report: " + o.out().resolve("report.html"));
     return r;
-  }
-
-  private static void environment(Results r, int t) {
-    List<String[]> facts = List.of(
-        new String[] {"cpu", MachinePeak.cpuModel()},
-        new String[] {"available_processors", Integer.toString(Runtime.getRuntime().availableProcessors())},
-        new String[] {"jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version")},
-        new String[] {"jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())},
-        new String[] {"arrow_bounds_checking", Boolean.toString(BoundsChecking.BOUNDS_CHECKING_ENABLED)},
-        new String[] {"TVM_NUM_THREADS", String.valueOf(System.getenv("TVM_NUM_THREADS"))},
-        new String[] {"OMP_NUM_THREADS", String.valueOf(System.getenv("OMP_NUM_THREADS"))},
-        new String[] {"started", Instant.now().toString()});
-    for (String[] f : facts) {
-      r.env.add(new Results.Env(t, f[0], f[1]));
-    }
   }
 
   private static void peaks(Results r, int t, Path work, PrintStream log) {
@@ -123,9 +100,6 @@ public final class BenchMain {
 
   private static void shape(BenchOptions o, Shape s, Results r, PrintStream log) {
     int t = o.threads();
-    float[] q = TestData.uniform(1, s.qSize(), -1, 1);
-    float[] k = TestData.uniform(2, s.kvSize(), -1, 1);
-    float[] v = TestData.uniform(3, s.kvSize(), -1, 1);
     log.printf(Locale.ROOT, "%nshape %s (b h n m d%s), %.3f GFLOP per call (the core's count)%n", s,
         s.causal() ? ", causal" : "", s.flops() / 1e9);
     List<AttentionPeer> peers = new ArrayList<>();
@@ -134,31 +108,22 @@ public final class BenchMain {
       for (BenchVariant bv : o.variants()) {
         String variant = bv.getId();
         BenchVariant.Case c;
-        float[] expected;
         try {
           c = bv.setup(s);
         } catch (IllegalArgumentException e) {
           for (Impl impl : o.impls()) {
             record(r, t, s, variant, impl.getId(), impl.getId(), Status.UNSUPPORTED, Double.NaN, Double.NaN,
-                Double.NaN, message(e), log);
+                Double.NaN, OracleCheck.message(e), log);
           }
           continue;
         }
         long t0 = System.nanoTime();
-        if (bv == BenchVariant.CORE) {
-          expected = CoreAttentionOracle.run(CoreAttentionOracle.Options.builder()
-              .shape(s.b(), s.h(), s.h(), s.n(), s.m(), s.d()).causal(s.causal() ? Causal.BOTTOM_RIGHT : Causal.NONE)
-              .build(), q, k, v);
-        } else {
-          expected = AttentionOracle.run(c.oracle(), q, k, v);
-        }
+        OracleCheck oracle = OracleCheck.of(s, c);
         log.printf(Locale.ROOT, " variant %s%s: oracle in %.1f s%n", variant,
             c.note().isEmpty() ? "" : " (" + c.note() + ")", (System.nanoTime() - t0) / 1e9);
         for (Impl impl : o.impls()) {
           Path work = o.out().resolve("work");
-          BenchVariant.Case cc = c;
-          AttentionPeer p = check(variant, impl.getId(), () -> impl.create(s, cc, t, work), s, t, q, k, v, expected,
-              r, log);
+          AttentionPeer p = check(variant, impl.getId(), () -> impl.create(s, c, t, work), s, t, oracle, r, log);
           if (p != null) {
             peers.add(p);
             ids.add(new String[] {variant, impl.getId()});
@@ -176,40 +141,26 @@ public final class BenchMain {
   }
 
   /**
-   * Creates and checks one implementation against {@code expected}; returns it if it passed (caller closes), else
-   * records why, closes it and returns null.
+   * Creates one implementation of a variant and checks it against the oracle ({@link OracleCheck#verify}); returns
+   * it if it passed (caller closes), else records why, closes it and returns null.
    */
-  static @org.jspecify.annotations.Nullable AttentionPeer check(String id, Supplier<AttentionPeer> create, Shape s,
-      int t, float[] q, float[] k, float[] v, float[] expected, Results r, PrintStream log) {
-    return check("core", id, create, s, t, q, k, v, expected, r, log);
-  }
-
-  /** As {@link #check(String, Supplier, Shape, int, float[], float[], float[], float[], Results, PrintStream)} for a variant. */
   static @org.jspecify.annotations.Nullable AttentionPeer check(String variant, String id,
-      Supplier<AttentionPeer> create, Shape s, int t, float[] q, float[] k, float[] v, float[] expected, Results r,
-      PrintStream log) {
+      Supplier<AttentionPeer> create, Shape s, int t, OracleCheck oracle, Results r, PrintStream log) {
     long t0 = System.nanoTime();
     AttentionPeer p;
     try {
       p = create.get();
     } catch (RuntimeException | LinkageError e) {
-      record(r, t, s, variant, id, id, e instanceof IllegalArgumentException ? Status.UNSUPPORTED : Status.UNAVAILABLE, Double.NaN, Double.NaN, Double.NaN, message(e), log);
+      record(r, t, s, variant, id, id, e instanceof IllegalArgumentException ? Status.UNSUPPORTED
+          : Status.UNAVAILABLE, Double.NaN, Double.NaN, Double.NaN, OracleCheck.message(e), log);
       return null;
     }
     double loadMs = (System.nanoTime() - t0) / 1e6;
-    try {
-      float[] out = new float[s.qSize()];
-      java.util.Arrays.fill(out, Float.NaN);
-      p.run(q, k, v, out);
-      Comparison c = Tolerances.compare(out, expected);
-      double bound = Tolerances.FP32.bound(c.getMaxAbsExpected());
-      Status st = c.isWithin(Tolerances.FP32) ? Status.OK : Status.FAILED;
-      record(r, t, s, variant, id, p.name(), st, c.getMaxAbsError(), bound, loadMs, p.getNote(), log);
-      if (st == Status.OK) {
-        return p;
-      }
-    } catch (RuntimeException e) {
-      record(r, t, s, variant, id, p.name(), Status.FAILED, Double.NaN, Double.NaN, loadMs, message(e), log);
+    OracleCheck.Verdict v = oracle.verify(p);
+    record(r, t, s, variant, id, p.name(), v.status(), v.maxAbsError(), v.bound(), loadMs,
+        v.error() == null ? p.getNote() : v.error(), log);
+    if (v.status() == Status.OK) {
+      return p;
     }
     p.close();
     return null;
@@ -217,18 +168,9 @@ public final class BenchMain {
 
   private static void record(Results r, int t, Shape s, String variant, String id, String name, Status st,
       double err, double bound, double loadMs, String note, PrintStream log) {
-    r.checks.add(new Check(t, s.toString(), id, name, st, err, bound, loadMs, note, variant));
-    log.printf(Locale.ROOT, "  check %-15s %-12s %-11s max|err| %.2e (bound %.2e), load %.0f ms  %s%n", variant, id,
-        st, err, bound, loadMs, note);
-  }
-
-  private static String message(Throwable e) {
-    StringBuilder sb = new StringBuilder();
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      sb.append(sb.length() == 0 ? "" : " <- ").append(c.getClass().getSimpleName()).append(": ")
-          .append(c.getMessage());
-    }
-    return sb.toString().replace('\n', ' ');
+    Check c = new Check(t, s.toString(), id, name, st, err, bound, loadMs, note, variant);
+    r.checks.add(c);
+    log.println(c.line());
   }
 
   /** Warm-up, calibration of calls per round, then the interleaved rounds. */

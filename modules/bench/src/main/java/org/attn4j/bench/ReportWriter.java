@@ -89,6 +89,15 @@ public final class ReportWriter {
 
   /** Writes {@code summary.csv}, {@code report.md}, {@code report.html}, {@code gflops.svg}, {@code peak.svg}. */
   public static void write(Results r, Path dir) throws IOException {
+    write(r, dir, PREAMBLE, List.of());
+  }
+
+  /**
+   * As {@link #write(Results, Path)}, for results measured another way: {@code preamble} says how (the method
+   * paragraph under the title), {@code extra} tables follow the result tables, and without peak measurements
+   * ({@code r.peaks} empty) the share-of-peak chart is left out.
+   */
+  public static void write(Results r, Path dir, String preamble, List<Table> extra) throws IOException {
     Files.createDirectories(dir);
     List<Summary> sums = summarize(r);
     Results.Csv.write(dir.resolve("summary.csv"), "threads,shape,variant,impl,name,status,samples,best_ms,median_ms,"
@@ -121,12 +130,14 @@ public final class ReportWriter {
     String gflops = chart(sums, "GFLOP/s at the median time",
         "higher is better; dashed: FP32 FMA peak measured by the same process", "GFLOP/s", Summary::gflopsMedian,
         true);
-    String pct = chart(sums, "Share of the FP32 FMA peak", "median GFLOP/s over the peak of the same process",
-        "% of peak", Summary::pctPeakMedian, false);
+    String pct = r.peaks.isEmpty() ? "" : chart(sums, "Share of the FP32 FMA peak",
+        "median GFLOP/s over the peak of the same process", "% of peak", Summary::pctPeakMedian, false);
     Files.writeString(dir.resolve("gflops.svg"), gflops);
-    Files.writeString(dir.resolve("peak.svg"), pct);
-    StringBuilder md = new StringBuilder("# attn4j bench report\n\n").append(PREAMBLE).append("\n\n")
-        .append("![GFLOP/s](gflops.svg)\n\n![% of peak](peak.svg)\n\n");
+    if (!pct.isEmpty()) {
+      Files.writeString(dir.resolve("peak.svg"), pct);
+    }
+    StringBuilder md = new StringBuilder("# attn4j bench report\n\n").append(preamble).append("\n\n")
+        .append("![GFLOP/s](gflops.svg)\n\n").append(pct.isEmpty() ? "" : "![% of peak](peak.svg)\n\n");
     for (int i = 0; i < variantCharts.size(); i++) {
       md.append("![variants](variants-").append(i).append(".svg)\n\n");
     }
@@ -145,13 +156,14 @@ public final class ReportWriter {
         figure{margin:12px 0}svg{max-width:100%;height:auto}
         </style></head><body>
         <h1>attn4j bench report</h1>
-        """).append("<p class=\"lead\">").append(esc(PREAMBLE)).append("</p>\n<figure>").append(gflops)
-        .append("</figure>\n<figure>").append(pct).append("</figure>\n");
+        """).append("<p class=\"lead\">").append(esc(preamble)).append("</p>\n<figure>").append(gflops)
+        .append("</figure>\n").append(pct.isEmpty() ? "" : "<figure>" + pct + "</figure>\n");
     for (String svg : variantCharts) {
       html.append("<figure>").append(svg).append("</figure>\n");
     }
     List<Table> all = new ArrayList<>(variantTables);
     all.addAll(tables);
+    all.addAll(all.size() - 1, extra); // before the environment, which comes last
     tables = all;
     String section = "";
     for (Table t : tables) {
@@ -177,9 +189,22 @@ public final class ReportWriter {
       + "the probes run before and after the shapes; a share above 100% means the probes ran in a noisier moment "
       + "than the kernel.";
 
-  /** A titled table, rendered to Markdown and HTML alike. */
-  private record Table(String section, String title, List<String> header, List<List<String>> rows,
+  /**
+   * A titled table, rendered to Markdown and HTML alike.
+   *
+   * @param section the {@code ##} heading it goes under (consecutive tables of one section share it)
+   * @param title its own {@code ###} heading, or empty
+   * @param header the column names; the first column and one named {@code note} are left-aligned
+   * @param rows the cells, as many per row as {@code header} has names
+   * @param rowClasses one CSS class per row for the HTML ({@code "attn4j"} highlights), or empty strings
+   */
+  public record Table(String section, String title, List<String> header, List<List<String>> rows,
       List<String> rowClasses) {
+
+    /** A table whose rows are not highlighted. */
+    public Table(String section, String title, List<String> header, List<List<String>> rows) {
+      this(section, title, header, rows, blank(rows.size()));
+    }
 
     void markdown(StringBuilder sb) {
       if (!title.isEmpty()) {
@@ -254,8 +279,10 @@ public final class ReportWriter {
       peaks.add(List.of(Integer.toString(p.runThreads()), p.probe(), Integer.toString(p.threads()),
           f("%.1f", g[g.length - 1]), f("%.1f", g[0]), Integer.toString(g.length)));
     });
-    tables.add(new Table("Machine peak, measured in the same run", "", List.of("process threads", "probe",
-        "threads", "GFLOP/s best", "GFLOP/s worst", "measurements"), peaks, blank(peaks.size())));
+    if (!peaks.isEmpty()) {
+      tables.add(new Table("Machine peak, measured in the same run", "", List.of("process threads", "probe",
+          "threads", "GFLOP/s best", "GFLOP/s worst", "measurements"), peaks, blank(peaks.size())));
+    }
     if (!r.startup.isEmpty()) {
       List<List<String>> rows = new ArrayList<>();
       r.startup.stream().collect(Collectors.groupingBy(Results.Startup::mode, LinkedHashMap::new,
@@ -320,7 +347,7 @@ public final class ReportWriter {
         body.add(row);
       });
       out.add(new Table("Variants: attn4j's fused kernel against each peer's composition", g
-          + " (medians; ratios within this process; GFLOP/s at the core's FLOP count)", header, body,
+          + " (medians; ratios within this run, as the method says; GFLOP/s at the core's FLOP count)", header, body,
           blank(body.size())));
       List<List<String>> notes = new ArrayList<>();
       rows.stream().filter(x -> !x.variant.equals("core") && peers.contains(x.impl))

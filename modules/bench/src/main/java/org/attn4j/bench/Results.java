@@ -1,14 +1,17 @@
 package org.attn4j.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.apache.arrow.memory.BoundsChecking;
 
 /**
  * The raw results of one or more bench processes, saved as CSV files in a directory: {@code samples.csv} (every
@@ -47,6 +50,12 @@ public final class Results {
         double bound, double loadMs, String note) {
       this(threads, shape, impl, name, status, maxAbsError, bound, loadMs, note, "core");
     }
+
+    /** {@return the check as one log line: variant, implementation, status, error and bound, load time, note} */
+    public String line() {
+      return String.format(Locale.ROOT, "  check %-15s %-12s %-11s max|err| %.2e (bound %.2e), load %.0f ms  %s",
+          variant, impl, status, maxAbsError, bound, loadMs, note);
+    }
   }
 
   /** One machine-peak measurement made by the process running {@code runThreads} threads. */
@@ -69,20 +78,53 @@ public final class Results {
   /** Start-up probes. */
   public final List<Startup> startup = new ArrayList<>();
 
+  /**
+   * Adds this process's environment facts under {@code threads}: CPU model, available processors, JVM and its
+   * flags, Arrow's bounds-checking setting, {@code TVM_NUM_THREADS}, {@code OMP_NUM_THREADS}, start time.
+   */
+  public void addEnvironment(int threads) {
+    List<String[]> facts = List.of(
+        new String[] {"cpu", MachinePeak.cpuModel()},
+        new String[] {"available_processors", Integer.toString(Runtime.getRuntime().availableProcessors())},
+        new String[] {"jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version")},
+        new String[] {"jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())},
+        new String[] {"arrow_bounds_checking", Boolean.toString(BoundsChecking.BOUNDS_CHECKING_ENABLED)},
+        new String[] {"TVM_NUM_THREADS", String.valueOf(System.getenv("TVM_NUM_THREADS"))},
+        new String[] {"OMP_NUM_THREADS", String.valueOf(System.getenv("OMP_NUM_THREADS"))},
+        new String[] {"started", Instant.now().toString()});
+    for (String[] f : facts) {
+      env.add(new Env(threads, f[0], f[1]));
+    }
+  }
+
   /** Writes the CSV files into {@code dir} (created if needed), replacing them. */
   public void save(Path dir) throws IOException {
+    write(dir, false);
+  }
+
+  /**
+   * Appends these rows to the CSV files in {@code dir} (created with their header if missing; a file with no rows
+   * to add is left alone), so that processes run one after another can add to one set of files, as the JMH forks
+   * of {@code org.attn4j.bench.jmh} do; the rows carry their thread count, as always, and {@link #load} reads the
+   * files back.
+   */
+  public void append(Path dir) throws IOException {
+    write(dir, true);
+  }
+
+  private void write(Path dir, boolean append) throws IOException {
     Files.createDirectories(dir);
     Csv.write(dir.resolve("samples.csv"), "threads,shape,variant,impl,round,ms", samples,
-        s -> List.of(s.threads, s.shape, s.variant, s.impl, s.round, s.ms));
+        s -> List.of(s.threads, s.shape, s.variant, s.impl, s.round, s.ms), append);
     Csv.write(dir.resolve("checks.csv"), "threads,shape,variant,impl,name,status,max_abs_error,bound,load_ms,note",
         checks, c -> List.of(c.threads, c.shape, c.variant, c.impl, c.name, c.status, c.maxAbsError, c.bound,
-            c.loadMs, c.note));
+            c.loadMs, c.note), append);
     Csv.write(dir.resolve("peaks.csv"), "run_threads,probe,threads,gflops", peaks,
-        p -> List.of(p.runThreads, p.probe, p.threads, p.gflops));
-    Csv.write(dir.resolve("env.csv"), "threads,key,value", env, e -> List.of(e.threads, e.key, e.value));
+        p -> List.of(p.runThreads, p.probe, p.threads, p.gflops), append);
+    Csv.write(dir.resolve("env.csv"), "threads,key,value", env, e -> List.of(e.threads, e.key, e.value), append);
     if (!startup.isEmpty()) {
       Csv.write(dir.resolve("startup.csv"), "mode,first_result_ms,vmrss_kb,vmhwm_kb", startup,
-          s -> List.of(s.mode, s.firstResultMs, s.vmRssKb, s.vmHwmKb));
+          s -> List.of(s.mode, s.firstResultMs, s.vmRssKb, s.vmHwmKb), append);
     }
   }
 
@@ -130,7 +172,17 @@ public final class Results {
 
     static <T> void write(Path file, String header, List<T> rows, Function<T, List<Object>> fields)
         throws IOException {
-      StringBuilder sb = new StringBuilder(header).append('\n');
+      write(file, header, rows, fields, false);
+    }
+
+    /** As above; with {@code append}, adds the rows to an existing file (the header only if it is new). */
+    static <T> void write(Path file, String header, List<T> rows, Function<T, List<Object>> fields, boolean append)
+        throws IOException {
+      if (append && rows.isEmpty()) {
+        return;
+      }
+      boolean add = append && Files.exists(file);
+      StringBuilder sb = new StringBuilder(add ? "" : header + "\n");
       for (T row : rows) {
         List<Object> f = fields.apply(row);
         for (int c = 0; c < f.size(); c++) {
@@ -138,7 +190,11 @@ public final class Results {
         }
         sb.append('\n');
       }
-      Files.writeString(file, sb);
+      if (add) {
+        Files.writeString(file, sb, java.nio.file.StandardOpenOption.APPEND);
+      } else {
+        Files.writeString(file, sb);
+      }
     }
 
     static String quote(Object value) {

@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.attn4j.bench.Results.Status;
-import org.attn4j.bench.peers.AttentionPeer;
-import org.attn4j.bench.peers.NaiveJavaAttention;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,52 +54,23 @@ class BenchMainTest {
   void wrongResultsAreFailedAndNotTimed() {
     Shape s = new Shape(1, 1, 4, 4, 4, false);
     float[] q = new float[16];
-    boolean[] closed = {false};
-    AttentionPeer wrong = new AttentionPeer() {
-      private final NaiveJavaAttention inner = new NaiveJavaAttention(1, 1, 4, 4, 4, false);
-
-      @Override
-      public String name() {
-        return "wrong";
-      }
-
-      @Override
-      public void setInputs(float[] q, float[] k, float[] v) {
-        inner.setInputs(q, k, v);
-      }
-
-      @Override
-      public void compute() {
-        inner.compute();
-      }
-
-      @Override
-      public void getOutput(float[] out) {
-        inner.getOutput(out);
-        out[5] += 1e-3f;
-      }
-
-      @Override
-      public void close() {
-        closed[0] = true;
-      }
-    };
+    WrongPeer wrong = new WrongPeer(s);
     Results r = new Results();
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    float[] expected = new float[16];
-    assertThat(BenchMain.check("wrong", () -> wrong, s, 1, q, q, q, expected, r, quiet)).isNull();
-    assertThat(closed[0]).isTrue();
+    OracleCheck zeros = new OracleCheck(q, q, q, new float[16]);
+    assertThat(BenchMain.check("core", "wrong", () -> wrong, s, 1, zeros, r, quiet)).isNull();
+    assertThat(wrong.isClosed()).isTrue();
     assertThat(r.checks.get(0).status()).isEqualTo(Status.FAILED);
     assertThat(r.checks.get(0).maxAbsError()).isCloseTo(1e-3, org.assertj.core.data.Offset.offset(1e-6));
 
-    assertThat(BenchMain.check("broken", () -> {
+    assertThat(BenchMain.check("core", "broken", () -> {
       throw new IllegalStateException("no native");
-    }, s, 1, q, q, q, expected, r, quiet)).isNull();
+    }, s, 1, zeros, r, quiet)).isNull();
     assertThat(r.checks.get(1).status()).isEqualTo(Status.UNAVAILABLE);
     assertThat(r.checks.get(1).note()).contains("no native");
-    assertThat(BenchMain.check("narrow", () -> {
+    assertThat(BenchMain.check("core", "narrow", () -> {
       throw new IllegalArgumentException("causal needs m == n");
-    }, s, 1, q, q, q, expected, r, quiet)).isNull();
+    }, s, 1, zeros, r, quiet)).isNull();
     assertThat(r.checks.get(2).status()).isEqualTo(Status.UNSUPPORTED);
   }
 

@@ -179,7 +179,9 @@ public final class AttentionKernel implements AutoCloseable {
   /**
    * Runs the kernel on Arrow vectors, zero copy: each vector's data buffer is passed to the kernel as a
    * DLTensor view of the given shape (row-major). Arguments in the manifest's order (for attention:
-   * {@code q, k, v, [key_lengths], out, [lse]}). Output vectors get their value count set and every validity
+   * {@code q, k, v, [key_lengths], out, [lse]}), each a vector of its dtype: {@code Float4Vector} float32,
+   * {@code Float2Vector} float16, {@code UInt2Vector} the raw bits of bfloat16 (Arrow has no bfloat16 type),
+   * {@code IntVector} int32. Output vectors get their value count set and every validity
    * bit set. Borrows every vector. Arrow memory is host memory: a CUDA kernel refuses it (copy it into
    * {@link DeviceArray}s and call {@link #run(Dims, DeviceArray...)}; a hidden copy would break this
    * overload's zero-copy promise).
@@ -200,8 +202,7 @@ public final class AttentionKernel implements AutoCloseable {
     long[] counts = invokeChecked(dims, spec, (a, i, count) -> {
       FieldVector vec = args[i];
       String want = a.dtype();
-      String got = vec instanceof Float4Vector ? "float32" : vec instanceof IntVector ? "int32"
-          : vec.getClass().getSimpleName();
+      String got = DTypes.ofVector(vec);
       if (!want.equals(got)) {
         throw new IllegalArgumentException(a.name() + ": expected dtype " + want + ", got " + got);
       }

@@ -26,6 +26,18 @@ final class DTypes {
     };
   }
 
+  /**
+   * The dtype an Arrow vector carries: {@code Float4Vector} float32, {@code Float2Vector} float16,
+   * {@code UInt2Vector} bfloat16 (Arrow has no bfloat16 type: the raw 16-bit patterns), {@code IntVector} int32;
+   * otherwise the vector's class name (which matches no dtype).
+   */
+  static String ofVector(org.apache.arrow.vector.FieldVector v) {
+    return v instanceof org.apache.arrow.vector.Float4Vector ? "float32"
+        : v instanceof org.apache.arrow.vector.Float2Vector ? "float16"
+        : v instanceof org.apache.arrow.vector.UInt2Vector ? "bfloat16"
+        : v instanceof org.apache.arrow.vector.IntVector ? "int32" : v.getClass().getSimpleName();
+  }
+
   /** A reusable pointer to raw memory, so that a call allocates no Java wrapper. Not thread-safe. */
   static final class RawPointer extends Pointer {
     /** This pointer, at {@code a}. */

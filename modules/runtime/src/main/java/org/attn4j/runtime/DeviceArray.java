@@ -130,7 +130,8 @@ public final class DeviceArray implements AutoCloseable {
   }
 
   /**
-   * Copies an Arrow {@link Float4Vector} or {@link IntVector} of exactly {@link #getCount()} values and no nulls
+   * Copies an Arrow vector of this tensor's dtype ({@link Float4Vector} float32, {@code Float2Vector} float16,
+   * {@code UInt2Vector} bfloat16 bits, {@link IntVector} int32) of exactly {@link #getCount()} values and no nulls
    * (its data buffer, row-major) into this tensor. Borrows {@code src}.
    */
   public void copyFrom(FieldVector src) {
@@ -159,8 +160,8 @@ public final class DeviceArray implements AutoCloseable {
   }
 
   /**
-   * Copies this tensor into an Arrow vector of its dtype ({@link Float4Vector} for float32, {@link IntVector}
-   * for int32) with capacity for {@link #getCount()} values, then sets its value count and every validity bit;
+   * Copies this tensor into an Arrow vector of its dtype (as for {@link #copyFrom(FieldVector)}) with capacity for
+   * {@link #getCount()} values, then sets its value count and every validity bit;
    * waits for the device. Borrows {@code dst}.
    */
   public void copyTo(FieldVector dst) {
@@ -175,7 +176,7 @@ public final class DeviceArray implements AutoCloseable {
   }
 
   private void checkVector(FieldVector v) {
-    String got = v instanceof Float4Vector ? "float32" : v instanceof IntVector ? "int32" : v.getClass().getSimpleName();
+    String got = DTypes.ofVector(v);
     if (!got.equals(dtype)) {
       throw new IllegalArgumentException(v.getName() + ": expected a vector of " + dtype + " for " + this + ", got "
           + got);

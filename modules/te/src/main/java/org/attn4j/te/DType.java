@@ -12,6 +12,10 @@ public enum DType {
   INT32("int32", 4),
   /** 64-bit signed integer. */
   INT64("int64", 8),
+  /** 16-bit unsigned integer (the bits of a bfloat16 held in registers). */
+  UINT16("uint16", 2),
+  /** 32-bit unsigned integer (GPU lane masks). */
+  UINT32("uint32", 4),
   /** Boolean (predicates). */
   BOOL("bool", 1);
 
@@ -49,7 +53,7 @@ public enum DType {
         return t;
       }
     }
-    throw new IllegalArgumentException("dtype: expected one of float32, float16, bfloat16, int32, int64, bool; got "
+    throw new IllegalArgumentException("dtype: expected one of float32, float16, bfloat16, int32, int64, uint16, uint32, bool; got "
         + name);
   }
 }

@@ -42,12 +42,14 @@ public final class LoopNest {
   /** A buffer: a function argument or an allocation. */
   public final class Buf {
     private final TvmObject node;
+    private final TvmObject data;
     private final DType dtype;
     private final String name;
     private final int rank;
 
-    private Buf(TvmObject node, DType dtype, String name, int rank) {
+    private Buf(TvmObject node, TvmObject data, DType dtype, String name, int rank) {
       this.node = node;
+      this.data = data;
       this.dtype = dtype;
       this.name = name;
       this.rank = rank;
@@ -102,7 +104,7 @@ public final class LoopNest {
     TvmObject buf = buffer(data, dtype, name, alignment, shape);
     params.add(handle);
     bufferMap.put(handle, buf);
-    return new Buf(buf, dtype, name, shape.length);
+    return new Buf(buf, data, dtype, name, shape.length);
   }
 
   /** Allocates {@code size} elements in {@code storageScope} (e.g. {@code "local"}) for the rest of this body. */
@@ -111,7 +113,7 @@ public final class LoopNest {
     Expr extent = te.constant(size, DType.INT64);
     TvmObject buf = buffer(data, dtype, name, 64, extent);
     frames.peek().add(new Alloc(data, dtype, extent, buf));
-    return new Buf(buf, dtype, name, 1);
+    return new Buf(buf, data, dtype, name, 1);
   }
 
   /** Binds {@code value} to a new variable for the rest of this body; returns the variable. */
@@ -176,6 +178,40 @@ public final class LoopNest {
         scope.obj("tir.Call", "int32", op, scope.obj("runtime.Array", scopeName), null), null));
   }
 
+
+  /** Evaluates {@code call} for its side effect (an intrinsic such as {@code tir.ptx_mma}). */
+  public void evaluate(Expr call) {
+    frames.peek().add(scope.obj("tir.Evaluate", call.node, null));
+  }
+
+  /**
+   * A call of TVM's built-in operator {@code op} (e.g. {@code tir.ptx_mma}, {@code tir.tvm_warp_shuffle}) returning
+   * {@code type}. Each argument is an {@link Expr}, a {@link String} (a string immediate), a {@link Buf} (its data
+   * pointer) or a {@link Boolean}.
+   *
+   * @throws IllegalArgumentException for an argument of another kind
+   */
+  public Expr intrinsic(String op, DType type, Object... args) {
+    Object[] nodes = new Object[args.length];
+    for (int i = 0; i < args.length; i++) {
+      Object a = args[i];
+      if (a instanceof Expr e) {
+        nodes[i] = e.node;
+      } else if (a instanceof String s) {
+        nodes[i] = scope.obj("tir.StringImm", s, null);
+      } else if (a instanceof Buf b) {
+        nodes[i] = b.data;
+      } else if (a instanceof Boolean flag) {
+        nodes[i] = te.constant(flag ? 1 : 0, DType.BOOL).node;
+      } else {
+        throw new IllegalArgumentException(op + " argument " + i + ": expected an Expr, String, Buf or Boolean, got "
+            + (a == null ? "null" : a.getClass().getName()));
+      }
+    }
+    TvmObject call = scope.obj("tir.Call", type.getTvmName(), scope.obj("ir.GetOp", op),
+        scope.obj("runtime.Array", nodes), null);
+    return te.wrap(call, type);
+  }
   /** The function {@code name} (attribute {@code global_symbol}) made of what was written. */
   public TvmObject function(String name) {
     if (frames.size() != 1) {

@@ -40,7 +40,7 @@ public final class Attn4j {
         attn4j build --spec <spec.json> [--out artifacts]        build every artifact of a spec (variants and layers)
         attn4j build --heads H --head-dim D [--kv-heads K] [--causal] [--cross] [--lse] [--key-lengths]
                      [--modifiers name[:key=value,...] ...]   e.g. rotary:positions=cross alibi soft_cap:cap=30
-                     [--target cpu:host|cpu:x86-64-v3|cuda:sm_90] [--schedule default|generic|cpu-flash|cuda-flash]
+                     [--target cpu:host|cpu:x86-64-v3|cuda:sm_90] [--schedule default|generic|cpu-flash|cuda-flash|cuda-mma]
                      [--out artifacts]
         attn4j run <artifact> --dims b,n,m --npy q.npy k.npy v.npy [lengths.npy] --out out.npy [lse.npy]
         attn4j run <artifact> --dims b,n,m --arrow in.arrow --out out.arrow

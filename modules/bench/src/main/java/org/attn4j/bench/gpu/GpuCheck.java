@@ -1,58 +1,96 @@
 package org.attn4j.bench.gpu;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
-import org.attn4j.reference.Causal;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.attn4j.reference.Comparison;
-import org.attn4j.reference.CoreAttentionOracle;
-import org.attn4j.reference.HeadMapping;
-import org.attn4j.reference.TestData;
 import org.attn4j.reference.Tolerances;
 import org.attn4j.runtime.AttentionKernel;
 import org.attn4j.runtime.Device;
 import org.attn4j.runtime.DeviceArray;
-import org.attn4j.runtime.Dims;
 import org.attn4j.runtime.Manifest;
+import org.attn4j.tvm.NativeLoadException;
 import org.attn4j.tvm.TvmNatives;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Conformance and timing of attention artifacts on their own device, with the runtime flavour only (no compiler):
- * for each artifact directory, random {@code q [b h n d]}, {@code k, v [b h_kv m d]} (and key lengths {@code [b]})
- * go host -> {@link DeviceArray} -> kernel -> host for a table of shapes (n = m, n < m, n > m, b > 1), every
- * output (and {@code lse [b h n]}) is compared with {@link CoreAttentionOracle} under {@link Tolerances#FP32},
- * and artifacts with {@code h = 8, d = 64} are timed at {@code b=1 n=m=1024}: wall time of many calls after a
- * device synchronisation, median of rounds.
+ * Conformance and timing of attention artifacts on their own device, with the runtime flavour only (no compiler).
+ *
+ * <p>Conformance: for each artifact directory and each shape of a table ({@code n = m}, {@code n < m},
+ * {@code n > m}, {@code b > 1}; up to {@code b=1 n=m=1024}), random inputs ({@link CallInputs}: q, k, v, key lengths
+ * and the variant's captures from {@link VariantOracle}, all rounded to the artifact's dtype) go host ->
+ * {@link DeviceArray} (fp16 as Arrow {@code Float2Vector}, bf16 as {@code UInt2Vector} bits) -> kernel -> host
+ * (widened to float), and every output (and {@code lse}) is compared with modules/reference's oracle run on the
+ * very same rounded values, under the {@link Tolerances} row of the dtype. Artifacts of one variant (the same
+ * manifest spec on several targets or schedules) share their inputs and oracle results, which are computed in
+ * parallel.
+ *
+ * <p>Before the device is looked for, each artifact's manifest and library hash are verified and its host side
+ * (inputs, captures, oracle) runs on a small call, so that a run without the device checks everything but the
+ * kernels themselves.
+ *
+ * <p>Timing, for multi-head artifacts with {@code h = 8} and no key lengths: on CUDA at {@code b=1 n=m=1024} and,
+ * except for the generic schedule, at the benchmark shape {@code b=4 n=m=4096} ({@code b·h = 32}); on the CPU at
+ * {@code b=1 n=m=1024} when {@code d = 64}. A warm-up call, then five rounds of calls (about 0.1 s each; three
+ * rounds of one call when a call takes over a second) between device synchronisations;
+ * the median time per call, in TFLOP/s by FlashAttention's convention ({@link ResultTable#flops}). After timing,
+ * the outputs are poisoned, computed once more, and checked: every element written (finite), and the oracle's
+ * result compared, on every row where the conformance table already has it, else on the last batch row's last 64
+ * query rows (with all keys: a large call's check costs little).
  *
  * <pre>
- * GpuCheck [--require-device] [--seed S] ARTIFACT_DIR...
+ * GpuCheck [--require-device] [--seed S] [--results DIR] ARTIFACT_DIR...
  * </pre>
  *
- * Exit code 0 when everything passed, 1 on a mismatch or error, 2 on bad usage, 3 when {@code --require-device}
- * is given and an artifact's device is missing (otherwise that artifact is reported as SKIP, never as a pass).
+ * {@code --results DIR} (or the environment variable {@code GPU_CHECK_RESULTS}) writes the timing table there as
+ * {@code attn4j.csv} and {@code attn4j.md} ({@link ResultTable}; ci/gpu/sdpa_peer.py writes its own beside them).
+ *
+ * <p>Exit code 0 when everything passed, 1 on a mismatch or error, 2 on bad usage, 3 when {@code --require-device}
+ * is given and an artifact was skipped (its device is missing, or its variant has no counterpart in
+ * {@link VariantOracle}); a skipped artifact is reported as SKIP with the reason, never as a pass.
  */
 public final class GpuCheck {
-  /** A call's symbolic dims. */
-  record Shape(int b, int n, int m) {}
-
+  /** The conformance shapes. */
   static final List<Shape> SHAPES = List.of(new Shape(1, 1, 1), new Shape(2, 5, 7), new Shape(1, 64, 64),
       new Shape(2, 33, 100), new Shape(3, 100, 33), new Shape(1, 256, 256), new Shape(2, 200, 511),
       new Shape(1, 1024, 1024));
+  /** The timed shape on every device. */
   static final Shape TIMED = new Shape(1, 1024, 1024);
+  /** The benchmark shape of GPU artifacts: with {@code h = 8}, {@code b·h = 32}. */
+  static final Shape BENCH = new Shape(4, 4096, 4096);
+  /** The call whose host side (inputs, captures, oracle) is checked before the device is looked for. */
+  static final Shape PREFLIGHT = new Shape(2, 5, 7);
+  /** Query rows of the last batch row checked against the oracle after timing. */
+  static final int CHECKED_ROWS = 64;
+  /** The environment variable naming the results folder when {@code --results} is not given. */
+  static final String RESULTS_ENV = "GPU_CHECK_RESULTS";
+  private static final double ROUND_SECONDS = 0.1;
+  private static final int ROUNDS = 5;
 
-  private int failures;
-  private int skipped;
   private final PrintStream out;
   private final long seed;
+  private final BufferAllocator allocator;
+  private final ResultTable table = new ResultTable();
+  private final List<String> skips = new ArrayList<>();
+  private int passed;
+  private int failures;
+  /** The inputs (and oracle results, once computed) of the current variant's calls, by shape. */
+  private final Map<Shape, Prepared> prepared = new HashMap<>();
+  private String preparedFor = "";
 
-  private GpuCheck(PrintStream out, long seed) {
+  private GpuCheck(PrintStream out, long seed, BufferAllocator allocator) {
     this.out = out;
     this.seed = seed;
+    this.allocator = allocator;
   }
 
   /** Entry point; exits with the code described above. */
@@ -64,118 +102,311 @@ public final class GpuCheck {
   public static int run(String[] args, PrintStream out) {
     boolean requireDevice = false;
     long seed = System.nanoTime();
+    String results = System.getenv(RESULTS_ENV);
     List<Path> dirs = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--require-device" -> requireDevice = true;
-        case "--seed" -> seed = Long.parseLong(args[++i]);
-        default -> dirs.add(Path.of(args[i]));
+    try {
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--require-device" -> requireDevice = true;
+          case "--seed" -> seed = Long.parseLong(args[++i]);
+          case "--results" -> results = args[++i];
+          default -> dirs.add(Path.of(args[i]));
+        }
       }
+    } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+      dirs.clear();
     }
     if (dirs.isEmpty()) {
-      out.println("usage: GpuCheck [--require-device] [--seed S] ARTIFACT_DIR...");
+      out.println("usage: GpuCheck [--require-device] [--seed S] [--results DIR] ARTIFACT_DIR...");
       return 2;
     }
-    // The GPU build's runtime runs CPU modules too; use it whenever its natives are on the class path.
-    boolean gpuRuntime = GpuCheck.class.getResource("/org/bytedeco/tvm/linux-x86_64-gpu/libtvm_runtime.so") != null;
-    TvmNatives.load(gpuRuntime ? TvmNatives.Flavor.RUNTIME_CUDA : TvmNatives.Flavor.RUNTIME);
-    out.printf("GpuCheck: java %s, TVM natives %s, seed %d%n", System.getProperty("java.version"),
-        TvmNatives.loadedFlavor(), seed);
-    GpuCheck c = new GpuCheck(out, seed);
-    for (Path dir : dirs) {
-      c.check(dir);
+    loadRuntime(out);
+    out.printf("GpuCheck: java %s, TVM natives %s, seed %d, %d processors for the oracle%n",
+        System.getProperty("java.version"), TvmNatives.loadedFlavor(), seed,
+        Runtime.getRuntime().availableProcessors());
+    try (BufferAllocator allocator = new RootAllocator()) {
+      GpuCheck c = new GpuCheck(out, seed, allocator);
+      for (Path dir : dirs) {
+        c.check(dir);
+      }
+      c.summary(dirs.size(), results);
+      return c.failures > 0 ? 1 : requireDevice && !c.skips.isEmpty() ? 3 : 0;
     }
-    out.printf("GpuCheck: %d artifact(s), %d failure(s), %d skipped%n", dirs.size(), c.failures, c.skipped);
-    return c.failures > 0 ? 1 : requireDevice && c.skipped > 0 ? 3 : 0;
+  }
+
+  /**
+   * Loads the GPU build's runtime, which runs CPU modules too, whenever its natives are on the class path and its
+   * libraries (libcudart) load; else the CPU runtime, and CUDA artifacts will be skipped.
+   */
+  private static void loadRuntime(PrintStream out) {
+    if (GpuCheck.class.getResource("/org/bytedeco/tvm/linux-x86_64-gpu/libtvm_runtime.so") != null) {
+      try {
+        TvmNatives.load(TvmNatives.Flavor.RUNTIME_CUDA);
+        return;
+      } catch (NativeLoadException e) {
+        out.println("GpuCheck: the CUDA runtime flavour did not load, so CUDA artifacts will be skipped: "
+            + e.getMessage());
+      }
+    }
+    TvmNatives.load(TvmNatives.Flavor.RUNTIME);
   }
 
   private void check(Path dir) {
     try {
       Manifest m = Manifest.read(dir);
       Device device = "cuda".equals(m.target().get("kind")) ? Device.cuda(0) : Device.cpu();
-      String name = m.variant() + "-" + m.target().get("kind") + "-" + m.target().get("level");
+      String name = dir.getFileName().toString();
+      AttentionKernel.verify(m, dir, device);
+      String dtype = (String) m.spec().get("dtype");
+      Precision p;
+      try {
+        p = Precision.of(dtype);
+      } catch (IllegalArgumentException e) {
+        skip(name, e.getMessage());
+        return;
+      }
+      VariantOracle variant = VariantOracle.of(m);
+      if (variant.unmatched() != null) {
+        skip(name, variant.unmatched());
+        return;
+      }
+      // the host side on a small call (inputs, captures, oracle), so that a run without the device checks it too
+      CallInputs.draw(m, variant, PREFLIGHT, seed).expected();
+      String hostReady = " (host side ready: manifest, library sha256, inputs, captures and oracle)";
+      if (device.isCuda() && TvmNatives.loadedFlavor() != TvmNatives.Flavor.RUNTIME_CUDA) {
+        skip(name, "the CUDA runtime flavour is not loaded in this process (see above)" + hostReady);
+        return;
+      }
       if (!DeviceArray.exists(device)) {
-        out.printf("SKIP %s: no %s device in this process (driver, GPU, or the CUDA runtime flavour missing)%n",
-            name, device);
-        skipped++;
+        skip(name, "no " + device + " device in this process (driver, GPU, or the CUDA runtime flavour missing)"
+            + hostReady);
         return;
       }
-      if (m.arguments().stream().anyMatch(a -> !a.dtype().equals("float32") && !a.name().equals("key_lengths"))) {
-        out.printf("SKIP %s: only float32 artifacts are checked here%n", name);
-        skipped++;
-        return;
-      }
+      int before = failures;
       try (AttentionKernel kernel = AttentionKernel.load(dir, device)) {
-        out.printf("%s on %s (schedule %s)%n", name, device, m.schedule());
+        out.printf("%s on %s (schedule %s %s; %s%s, tolerance %s)%n", name, device, m.schedule(),
+            m.scheduleParameters(), dtype, p.format() == null ? "" : " inputs rounded before the oracle sees them",
+            p.tolerance());
         out.printf("  %-16s %12s %12s %12s  %s%n", "b,n,m", "max|err|", "max rel", "bound", "result");
-        for (Shape s : SHAPES) {
+        List<Shape> shapes = SHAPES.stream().filter(s -> fits(m, s) && variant.fits(s)).toList();
+        usePrepared(m, variant, shapes);
+        for (Shape s : shapes) {
+          conform(kernel, s);
+        }
+        for (Shape s : timedShapes(m, device)) {
           if (fits(m, s)) {
-            conform(kernel, s);
+            time(kernel, variant, s);
           }
         }
-        Map<String, Object> spec = m.spec();
-        if (num(spec, "heads") == 8 && num(spec, "head_dim") == 64 && fits(m, TIMED)) {
-          time(kernel, TIMED);
-        }
       }
-    } catch (Exception e) {
+      if (failures == before) {
+        passed++;
+      }
+    } catch (Exception | OutOfMemoryError e) {
       out.printf("FAIL %s: %s%n", dir, e);
       failures++;
     }
   }
 
-  /** One call on fresh random inputs, compared with the oracle. */
+  private void skip(String name, String reason) {
+    out.printf("SKIP %s: %s%n", name, reason);
+    skips.add(name + ": " + reason);
+  }
+
+  /** Inputs of one call shape of the current variant, and the oracle's results once computed. */
+  private static final class Prepared {
+    final CallInputs inputs;
+    /** The oracle on the whole call (conformance shapes). */
+    CallInputs.@Nullable Expected expected;
+    /** The oracle on the last batch row's last {@link #CHECKED_ROWS} query rows (timed shapes). */
+    CallInputs.@Nullable Expected lastRows;
+
+    Prepared(CallInputs inputs) {
+      this.inputs = inputs;
+    }
+  }
+
+  /**
+   * Makes {@link #prepared} hold the calls of {@code m}'s variant: kept when the previous artifact had the same
+   * spec (the same variant on another target or schedule), else drawn anew; the oracle results of the conformance
+   * shapes computed in parallel.
+   */
+  private void usePrepared(Manifest m, VariantOracle variant, List<Shape> shapes) {
+    String key = m.variant() + " " + m.spec();
+    if (!key.equals(preparedFor)) {
+      prepared.clear();
+      preparedFor = key;
+    }
+    List<Shape> missing = shapes.stream().filter(s -> !prepared.containsKey(s)).toList();
+    List<Prepared> made = missing.parallelStream().map(s -> {
+      Prepared p = new Prepared(CallInputs.draw(m, variant, s, seedOf(s)));
+      p.expected = p.inputs.expected();
+      return p;
+    }).toList();
+    for (int i = 0; i < missing.size(); i++) {
+      prepared.put(missing.get(i), made.get(i));
+    }
+  }
+
+  private long seedOf(Shape s) {
+    return seed ^ (s.b() * 1_000_003L + s.n() * 1_009L + s.m());
+  }
+
+  /** One call on the prepared inputs, compared with the oracle. */
   private void conform(AttentionKernel kernel, Shape s) {
-    Inputs in = new Inputs(kernel.getManifest(), s, seed ^ (s.b() * 1_000_003L + s.n() * 1_009L + s.m()));
-    float[] refOut = new float[in.o.getQSize()];
-    float @Nullable [] refLse = in.lse ? new float[in.o.getLseSize()] : null;
-    CoreAttentionOracle.run(in.o, in.q, in.k, in.v, refOut, refLse);
-    try (Args a = new Args(kernel, in)) {
-      kernel.run(in.dims, a.arrays);
-      Comparison c = Tolerances.compare(a.get("out").toFloatArray(), refOut);
-      boolean ok = c.isWithin(Tolerances.FP32);
+    Prepared p = prepared.get(s);
+    CallInputs in = p.inputs;
+    CallInputs.Expected want = p.expected;
+    try (DeviceCall call = new DeviceCall(kernel, in, allocator)) {
+      call.run();
+      Tolerances t = in.precision.tolerance();
+      Comparison c = Tolerances.compare(call.output("out"), want.out());
+      boolean ok = c.isWithin(t);
       String lseNote = "";
-      if (refLse != null) {
-        Comparison l = Tolerances.compare(a.get("lse").toFloatArray(), refLse);
-        ok &= l.isWithin(Tolerances.FP32);
-        lseNote = String.format(" (lse max|err| %.2e)", l.getMaxAbsError());
+      if (want.lse() != null) {
+        Comparison l = Tolerances.compare(call.output("lse"), want.lse());
+        ok &= l.isWithin(t);
+        lseNote = String.format(Locale.ROOT, " (lse max|err| %.2e%s)", l.getMaxAbsError(),
+            l.isWithin(t) ? "" : ", FAIL " + l);
       }
-      out.printf("  %-16s %12.3e %12.3e %12.3e  %s%s%n", s.b() + "," + s.n() + "," + s.m(), c.getMaxAbsError(),
-          c.getMaxRelError(), Tolerances.FP32.bound(c.getMaxAbsExpected()), ok ? "PASS" : "FAIL " + c, lseNote);
+      out.printf(Locale.ROOT, "  %-16s %12.3e %12.3e %12.3e  %s%s%n", s, c.getMaxAbsError(), c.getMaxRelError(),
+          t.bound(c.getMaxAbsExpected()), ok ? "PASS" : "FAIL " + c, lseNote);
       if (!ok) {
         failures++;
       }
     }
   }
 
-  /** Steady-state calls: warm-up, then rounds of calls between device synchronisations; median per call. */
-  private void time(AttentionKernel kernel, Shape s) {
-    Inputs in = new Inputs(kernel.getManifest(), s, seed);
+  /** The shapes an artifact is timed at (see the class comment). */
+  private static List<Shape> timedShapes(Manifest m, Device device) {
+    Map<String, Object> spec = m.spec();
+    boolean mha = num(spec, "heads") == 8 && num(spec, "kv_heads") == 8
+        && !Boolean.TRUE.equals(spec.get("key_lengths"));
+    if (!mha) {
+      return List.of();
+    }
+    if (device.isCuda()) {
+      // the generic schedule materialises every intermediate (scores of 2 GiB at the benchmark shape): slow by
+      // design and never a timing claim, so it is timed at the small shape only
+      return m.schedule().equals("generic") ? List.of(TIMED) : List.of(TIMED, BENCH);
+    }
+    return num(spec, "head_dim") == 64 ? List.of(TIMED) : List.of();
+  }
+
+  /**
+   * Steady-state calls: a warm-up call, then rounds of calls between device synchronisations; the median per
+   * call goes into the table. Then one more call on poisoned outputs, checked (see the class comment).
+   */
+  private void time(AttentionKernel kernel, VariantOracle variant, Shape s) {
+    Manifest m = kernel.getManifest();
+    Prepared p = prepared.computeIfAbsent(s, x -> new Prepared(CallInputs.draw(m, variant, x, seedOf(x))));
+    CallInputs in = p.inputs;
     Device device = kernel.getDevice();
-    try (Args a = new Args(kernel, in)) {
-      long t0 = System.nanoTime();
-      kernel.run(in.dims, a.arrays);
+    try (DeviceCall call = new DeviceCall(kernel, in, allocator)) {
+      call.run();
       DeviceArray.synchronize(device);
-      double first = (System.nanoTime() - t0) / 1e9;
-      int calls = (int) Math.max(1, Math.min(1000, 0.2 / Math.max(first, 1e-6)));
-      double[] perCall = new double[5];
+      long t0 = System.nanoTime();
+      call.run();
+      DeviceArray.synchronize(device);
+      double one = (System.nanoTime() - t0) / 1e9;
+      int calls = (int) Math.max(1, Math.min(1000, ROUND_SECONDS / Math.max(one, 1e-6)));
+      double[] perCall = new double[one > 1 ? 3 : ROUNDS]; // a call over a second: fewer rounds
       for (int r = 0; r < perCall.length; r++) {
         DeviceArray.synchronize(device);
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
-          kernel.run(in.dims, a.arrays);
+          call.run();
         }
         DeviceArray.synchronize(device);
         perCall[r] = (System.nanoTime() - start) / 1e9 / calls;
       }
       Arrays.sort(perCall);
       double med = perCall[perCall.length / 2];
-      double flops = 4.0 * s.b() * in.o.getH() * s.n() * s.m() * in.o.getD();
-      out.printf("  TIME b=%d h=%d n=%d m=%d d=%d%s: median %.3f ms per call (min %.3f, max %.3f; %d rounds of %d"
-              + " calls), %.1f GFLOP/s nominal (4bhnmd; first call %.1f ms)%n", s.b(), in.o.getH(), s.n(), s.m(),
-          in.o.getD(), in.o.getCausal() == Causal.NONE ? "" : " causal", med * 1e3, perCall[0] * 1e3,
-          perCall[perCall.length - 1] * 1e3, perCall.length, calls, flops / med / 1e9, first * 1e3);
+      String check = checkTimed(call, p, variant);
+      int h = in.options.getH();
+      int d = in.options.getD();
+      boolean causal = !"NONE".equals(m.spec().get("causal"));
+      ResultTable.Row row = new ResultTable.Row("attn4j " + m.schedule() + " " + m.target().get("level"),
+          device.toString(), in.precision.dtype(), ResultTable.variantLabel(m.spec()), s.b(), h, s.n(), s.m(), d,
+          causal, med * 1e3, check);
+      table.add(row);
+      out.printf(Locale.ROOT, "  TIME b=%d h=%d n=%d m=%d d=%d%s: median %.3f ms per call (min %.3f, max %.3f;"
+              + " %d rounds of %d calls), %.2f TFLOP/s (FlashAttention's count: 4bhnmd%s); %s%n", s.b(), h, s.n(),
+          s.m(), d, causal ? " causal" : "", med * 1e3, perCall[0] * 1e3, perCall[perCall.length - 1] * 1e3,
+          perCall.length, calls, row.tflops(), causal ? "/2" : "", check);
     }
+  }
+
+  /**
+   * Poisons the outputs, runs once more and checks that every output element was written and that the last batch
+   * row's last {@link #CHECKED_ROWS} query rows match the oracle. Counts a failure; returns the table's note.
+   */
+  private String checkTimed(DeviceCall call, Prepared p, VariantOracle variant) {
+    call.poisonOutputs();
+    call.run();
+    CallInputs in = p.inputs;
+    float[] got = call.output("out");
+    long unwritten = 0;
+    for (float x : got) {
+      if (!Float.isFinite(x)) {
+        unwritten++;
+      }
+    }
+    if (unwritten > 0) {
+      failures++;
+      return String.format(Locale.ROOT, "FAIL %d of %d outputs not finite (unwritten or overflowed)", unwritten,
+          got.length);
+    }
+    int h = in.options.getH();
+    int d = in.options.getD();
+    String what;
+    Comparison c;
+    if (p.expected != null) {
+      what = "all rows";
+      c = Tolerances.compare(got, p.expected.out());
+    } else {
+      int rows = Math.min(CHECKED_ROWS, in.shape.n());
+      if (p.lastRows == null) {
+        CallInputs slice = in.lastRows(variant, rows);
+        if (slice == null) {
+          return "all outputs finite; rows not checked (a capture has a query dim)";
+        }
+        p.lastRows = slice.expected();
+      }
+      what = "last " + rows + " rows";
+      c = Tolerances.compare(in.lastRowsOf(got, h, in.shape.n(), d, rows), p.lastRows.out());
+    }
+    boolean ok = c.isWithin(in.precision.tolerance());
+    if (!ok) {
+      failures++;
+    }
+    return String.format(Locale.ROOT, "%s: all outputs finite; %s max abs err %.2e%s", ok ? "PASS" : "FAIL", what,
+        c.getMaxAbsError(), ok ? "" : " " + c);
+  }
+
+  private void summary(int artifacts, @Nullable String results) {
+    out.println();
+    out.printf("== %d artifact(s): %d passed, %d failure(s), %d skipped%n", artifacts, passed, failures,
+        skips.size());
+    Map<String, Integer> reasons = new LinkedHashMap<>();
+    for (String s : skips) {
+      reasons.merge(s.substring(s.indexOf(": ") + 2), 1, Integer::sum);
+    }
+    reasons.forEach((reason, count) -> out.printf("   SKIP x%d: %s%n", count, reason));
+    if (!table.isEmpty()) {
+      out.println("== timing (median per call; TFLOP/s by FlashAttention's 4·b·h·n·m·d, halved when causal)");
+      table.print(out);
+      if (results != null && !results.isBlank()) {
+        try {
+          table.write(Path.of(results));
+          out.println("== timing table written to " + Path.of(results).resolve("attn4j.csv") + " and attn4j.md");
+        } catch (IOException e) {
+          out.println("== could not write the timing table to " + results + ": " + e);
+          failures++;
+        }
+      }
+    }
+    out.printf("GpuCheck: %d artifact(s), %d failure(s), %d skipped%n", artifacts, failures, skips.size());
   }
 
   private static boolean fits(Manifest m, Shape s) {
@@ -187,92 +418,5 @@ public final class GpuCheck {
 
   private static int num(Map<String, Object> spec, String key) {
     return ((Number) spec.get(key)).intValue();
-  }
-
-  /** Random host inputs for one call and the oracle's options, from the manifest's spec. */
-  static final class Inputs {
-    final CoreAttentionOracle.Options o;
-    final Dims dims;
-    final float[] q;
-    final float[] k;
-    final float[] v;
-    final int @Nullable [] lengths;
-    final boolean lse;
-
-    Inputs(Manifest m, Shape s, long seed) {
-      Map<String, Object> spec = m.spec();
-      int h = num(spec, "heads");
-      int hKv = num(spec, "kv_heads");
-      int d = num(spec, "head_dim");
-      Random rnd = new Random(seed);
-      if (Boolean.TRUE.equals(spec.get("key_lengths"))) {
-        lengths = new int[s.b()];
-        for (int i = 0; i < s.b(); i++) {
-          lengths[i] = i == 0 ? s.m() : i == 2 ? 0 : rnd.nextInt(s.m() + 1); // full, empty, random rows
-        }
-      } else {
-        lengths = null;
-      }
-      lse = Boolean.TRUE.equals(spec.get("lse"));
-      o = CoreAttentionOracle.Options.builder().shape(s.b(), h, hKv, s.n(), s.m(), d)
-          .scale(((Number) spec.get("scale")).doubleValue())
-          .causal(Causal.valueOf((String) spec.get("causal")))
-          .headMapping(HeadMapping.valueOf((String) spec.get("head_mapping")))
-          .keyLengths(lengths)
-          .build();
-      dims = Dims.of(s.b(), s.n(), s.m());
-      q = TestData.uniform(rnd.nextLong(), o.getQSize(), -2, 2);
-      k = TestData.uniform(rnd.nextLong(), o.getKvSize(), -2, 2);
-      v = TestData.uniform(rnd.nextLong(), o.getKvSize(), -1, 1);
-    }
-  }
-
-  /** The kernel's arguments as device arrays, inputs copied in, outputs poisoned with NaN. */
-  static final class Args implements AutoCloseable {
-    final DeviceArray[] arrays;
-    private final List<Manifest.Argument> spec;
-
-    Args(AttentionKernel kernel, Inputs in) {
-      spec = kernel.getManifest().arguments();
-      arrays = new DeviceArray[spec.size()];
-      try {
-        for (int i = 0; i < arrays.length; i++) {
-          Manifest.Argument a = spec.get(i);
-          arrays[i] = DeviceArray.allocate(kernel.getDevice(), a.dtype(), a.resolve(in.dims));
-          switch (a.name()) {
-            case "q" -> arrays[i].copyFrom(in.q);
-            case "k" -> arrays[i].copyFrom(in.k);
-            case "v" -> arrays[i].copyFrom(in.v);
-            case "key_lengths" -> arrays[i].copyFrom(in.lengths == null ? new int[0] : in.lengths);
-            default -> {
-              float[] nan = new float[Math.toIntExact(arrays[i].getCount())];
-              Arrays.fill(nan, Float.NaN);
-              arrays[i].copyFrom(nan);
-            }
-          }
-        }
-      } catch (RuntimeException e) {
-        close();
-        throw e;
-      }
-    }
-
-    DeviceArray get(String name) {
-      for (int i = 0; i < spec.size(); i++) {
-        if (spec.get(i).name().equals(name)) {
-          return arrays[i];
-        }
-      }
-      throw new IllegalArgumentException("no argument named " + name + " in " + spec);
-    }
-
-    @Override
-    public void close() {
-      for (DeviceArray a : arrays) {
-        if (a != null) {
-          a.close();
-        }
-      }
-    }
   }
 }

@@ -64,13 +64,25 @@ public final class Attn4jPeer extends NativePeer {
    */
   public Attn4jPeer(int b, int h, int n, int m, int d, Variant variant, java.util.List<float[]> captureValues,
       Path artifacts) {
-    this.shape = new PeerShape(b, h, n, m, d, variant.getSpec().getCausal() != Causal.NONE);
-    try {
-      this.built = ArtifactBuilder.build(ArtifactRequest.of(variant, BuildTarget.hostCpu()), artifacts,
-          Progress.silent());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    this(b, h, n, m, d, variant, captureValues, BuildTarget.hostCpu(), artifacts);
+  }
+
+  /**
+   * As the variant constructor, for a CPU target other than the host's best level (e.g. {@code x86-64-v3} code
+   * on an AVX-512 host); the host must be able to run it.
+   *
+   * @param target a CPU target
+   * @throws IllegalArgumentException if {@code target} is not a CPU target (CUDA artifacts run through
+   *     {@code GpuCheck}), or on an invalid shape
+   */
+  public Attn4jPeer(int b, int h, int n, int m, int d, Variant variant, java.util.List<float[]> captureValues,
+      BuildTarget target, Path artifacts) {
+    if (target.getKind() != org.attn4j.schedules.TargetKind.CPU) {
+      throw new IllegalArgumentException("attn4j peer: expected a CPU target (its vectors are in host memory), got "
+          + target + "; CUDA artifacts are checked and timed by GpuCheck (ci/gpu-check.sh)");
     }
+    this.shape = new PeerShape(b, h, n, m, d, variant.getSpec().getCausal() != Causal.NONE);
+    this.built = build(variant, target, artifacts);
     this.allocator = new RootAllocator();
     try {
       this.kernel = AttentionKernel.load(built.directory());
@@ -92,6 +104,21 @@ public final class Attn4jPeer extends NativePeer {
     a.addAll(captures);
     a.add(out);
     this.args = a.toArray(org.apache.arrow.vector.FieldVector[]::new);
+  }
+
+  /**
+   * Builds the artifact this peer runs for {@code variant} on {@code target} with the target's default schedule
+   * ({@link ArtifactRequest#of}), compiled, or copied from the attn4j cache when the same request was compiled
+   * before, into {@code artifacts/<name>} (replacing what is there).
+   *
+   * @throws UncheckedIOException if the artifact cannot be written
+   */
+  public static ArtifactBuilder.Built build(Variant variant, BuildTarget target, Path artifacts) {
+    try {
+      return ArtifactBuilder.build(ArtifactRequest.of(variant, target), artifacts, Progress.silent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private Float4Vector vector(String name, int count) {
