@@ -83,38 +83,24 @@ public final class ArtifactBuilder {
    * What the artifact cache needs of a request (a core variant or a layer): its artifact name, target, cache key,
    * and how to compile it into a directory (writing the library and {@link #LOWERED}, returning the manifest).
    */
-  interface Job {
-    String name();
+  record Job(String name, BuildTarget target, java.util.function.Supplier<String> key, Compiler compiler) {
+    /** Compiles into a directory, returning the manifest. */
+    interface Compiler {
+      Manifest compile(Path dir, Progress progress) throws IOException;
+    }
 
-    BuildTarget target();
+    /** The cache key, computed when asked (under the build lock). */
+    String cacheKey() {
+      return key.get();
+    }
 
-    String cacheKey();
-
-    Manifest compile(Path dir, Progress progress) throws IOException;
+    Manifest compile(Path dir, Progress progress) throws IOException {
+      return compiler.compile(dir, progress);
+    }
   }
 
   private static Job job(ArtifactRequest r) {
-    return new Job() {
-      @Override
-      public String name() {
-        return r.getName();
-      }
-
-      @Override
-      public BuildTarget target() {
-        return r.target();
-      }
-
-      @Override
-      public String cacheKey() {
-        return ArtifactBuilder.cacheKey(r);
-      }
-
-      @Override
-      public Manifest compile(Path dir, Progress progress) throws IOException {
-        return ArtifactBuilder.compile(r, dir, progress);
-      }
-    };
+    return new Job(r.getName(), r.target(), () -> cacheKey(r), (dir, p) -> compile(r, dir, p));
   }
 
   /** {@code job} into {@code outDir/<name>} (replacing what is there), from the cache or compiled into it. */

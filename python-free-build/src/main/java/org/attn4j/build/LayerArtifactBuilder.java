@@ -67,27 +67,7 @@ public final class LayerArtifactBuilder {
   private static final String LIBRARY = ArtifactBuilder.LIBRARY;
 
   private static ArtifactBuilder.Job job(LayerArtifactRequest r) {
-    return new ArtifactBuilder.Job() {
-      @Override
-      public String name() {
-        return r.getName();
-      }
-
-      @Override
-      public BuildTarget target() {
-        return r.target();
-      }
-
-      @Override
-      public String cacheKey() {
-        return LayerArtifactBuilder.cacheKey(r);
-      }
-
-      @Override
-      public Manifest compile(Path dir, Progress progress) throws IOException {
-        return LayerArtifactBuilder.compile(r, dir, progress);
-      }
-    };
+    return new ArtifactBuilder.Job(r.getName(), r.target(), () -> cacheKey(r), (dir, p) -> compile(r, dir, p));
   }
 
   private static Manifest compile(LayerArtifactRequest r, Path dir, Progress progress) throws IOException {

@@ -98,45 +98,14 @@ public final class CudaFlashSchedule extends LoopNestSchedule {
   }
 
   /** One kernel being written. */
-  private final class Kernel extends FlashKernel {
+  private final class Kernel extends CudaKernel {
     Kernel(Te te, AttentionGraph g) {
-      super(te, g);
+      super(te, g, CudaFlashSchedule.this.threads, CudaFlashSchedule.this.emulate);
     }
 
-    /**
-     * The GPU's own sine and cosine (TVM's CUDA lowering of {@code sin}/{@code cos}: {@code sinf}/{@code cosf}),
-     * also in the CPU emulation so that the two run the same arithmetic; no let (the query's load loop is
-     * unrolled, and a let inside an unrolled loop breaks TVM's host/device split).
-     */
-    @Override
-    Expr[] sinCos(String name, Expr phi) {
-      return new Expr[] {te.sin(phi), te.cos(phi)};
-    }
-
-    /** A phase: every thread of the block runs {@code body(tx)} (tx as int64). */
-    private void threadsDo(Consumer<Expr> body) {
-      if (emulate) {
-        ln.loop("tx", threads, Kind.SERIAL, tx -> body.accept(tx));
-      } else {
-        ln.threadLoop("tx", te.constant(threads, DType.INT32), "threadIdx.x", tx -> body.accept(tx.cast(DType.INT64)));
-      }
-    }
-
-    /** {@code __syncthreads()}; nothing when emulated (the serial thread loops are already ordered). */
-    private void barrier() {
-      if (!emulate) {
-        ln.sync();
-      }
-    }
-
-    /** Per-thread registers: {@code size} values per thread (a row of a [threads, size] array when emulated). */
+    /** Per-thread float32 registers. */
     private Buf registers(String name, long size) {
-      return ln.allocate(name, DType.FLOAT32, emulate ? size * threads : size, "local");
-    }
-
-    /** Index {@code at} of thread {@code tx}'s registers of {@code size} values. */
-    private Expr reg(Expr tx, long size, Expr at) {
-      return emulate ? tx.times(c64(size)).plus(at) : at;
+      return registers(name, DType.FLOAT32, size);
     }
 
     TvmObject build(String name) {

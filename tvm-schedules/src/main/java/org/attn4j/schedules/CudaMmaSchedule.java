@@ -154,8 +154,7 @@ public final class CudaMmaSchedule extends LoopNestSchedule {
   }
 
   /** One kernel being written. */
-  private final class Kernel extends FlashKernel {
-    private final int threads = warps * WARP;
+  private final class Kernel extends CudaKernel {
     private final DType dt = spec.getDtype();
     /** The registers' and shared tiles' type: fp16 itself, bf16 as its bits (see {@link #toStorage}). */
     private final DType st = dt == DType.BFLOAT16 ? DType.UINT16 : dt;
@@ -164,13 +163,7 @@ public final class CudaMmaSchedule extends LoopNestSchedule {
     private final int vStride = kBlock + PAD;
 
     Kernel(Te te, AttentionGraph g) {
-      super(te, g);
-    }
-
-    /** The GPU's own sine and cosine, no let (see {@link CudaFlashSchedule}). */
-    @Override
-    Expr[] sinCos(String name, Expr phi) {
-      return new Expr[] {te.sin(phi), te.cos(phi)};
+      super(te, g, warps * WARP, CudaMmaSchedule.this.emulate);
     }
 
 
@@ -195,31 +188,6 @@ public final class CudaMmaSchedule extends LoopNestSchedule {
         return x.cast(DType.FLOAT32);
       }
       return te.reinterpret(te.shiftLeft(x.cast(DType.UINT32), te.constant(16, DType.UINT32)), DType.FLOAT32);
-    }
-
-    /** A per-thread phase: every thread of the block runs {@code body(tx)} (tx as int64). */
-    private void threadsDo(Consumer<Expr> body) {
-      if (emulate) {
-        ln.loop("tx", threads, Kind.SERIAL, body::accept);
-      } else {
-        ln.threadLoop("tx", te.constant(threads, DType.INT32), "threadIdx.x", tx -> body.accept(tx.cast(DType.INT64)));
-      }
-    }
-
-    private void barrier() {
-      if (!emulate) {
-        ln.sync();
-      }
-    }
-
-    /** Per-thread registers of {@code type}: {@code size} per thread (a [threads, size] array when emulated). */
-    private Buf registers(String name, DType type, long size) {
-      return ln.allocate(name, type, emulate ? size * threads : size, "local");
-    }
-
-    /** Index {@code at} of thread {@code tx}'s registers of {@code size} values. */
-    private Expr reg(Expr tx, long size, long at) {
-      return emulate ? tx.times(c64(size)).plus(c64(at)) : c64(at);
     }
 
     private Expr lane(Expr tx) {
