@@ -36,7 +36,7 @@ public final class TileSearch {
   /** The default candidates for a SIMD width of {@code vectorWidth} floats (16 or 8). */
   public static List<CpuFlashSchedule> candidates(int vectorWidth) {
     List<CpuFlashSchedule> c = new ArrayList<>();
-    int[] qBlocks = {2 * vectorWidth, 4 * vectorWidth};
+    int[] qBlocks = {2 * vectorWidth, 4 * vectorWidth, 6 * vectorWidth};
     int[] microKeys = vectorWidth >= 16 ? new int[] {8, 12} : new int[] {4, 6};
     for (int qb : qBlocks) {
       for (int mk : microKeys) {

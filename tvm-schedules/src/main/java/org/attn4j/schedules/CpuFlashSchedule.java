@@ -88,7 +88,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
 
   /** Default tile sizes for a SIMD width of {@code vectorWidth} floats (16: AVX-512, 8: AVX2). */
   public static CpuFlashSchedule forVectorWidth(int vectorWidth) {
-    return vectorWidth >= 16 ? new CpuFlashSchedule(64, 96, 16, 12) : new CpuFlashSchedule(32, 48, 8, 6);
+    return vectorWidth >= 16 ? new CpuFlashSchedule(64, 64, 16, 8) : new CpuFlashSchedule(48, 96, 8, 6);
   }
 
   @Override
@@ -146,7 +146,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         Buf alpha = sigmoid == null ? ln.allocate("row_scale", DType.FLOAT32, qBlock, "local") : null;
         Buf sum = ln.allocate("row_sum", DType.FLOAT32, qBlock, "local");
         Buf acc = ln.allocate("acc", DType.FLOAT32, (long) qBlock * d, "local");
-        ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+        blockRows(r -> {
           ln.store(mx, low, r);
           ln.store(sum, te.f32(0), r);
         });
@@ -155,7 +155,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         // qt[c, r] = τ·q[i0 + r, c]: the block's queries, transposed once per work item (rows past n repeat
         // the last row; their results are never stored)
         // (with rotary: rotated on the way, into the pair-split order of the key tiles, see rotateKeys)
-        ln.loop("c", d, Kind.SERIAL, c -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+        ln.loop("c", d, Kind.SERIAL, c -> blockRows(r -> {
           Expr row = te.minimum(i0.plus(r), n.minus(c64(1)));
           ln.store(qt, queryElement(bb, hh, row, c).times(spec.getScale()), packedDim(c).times(c64(qBlock)).plus(r));
         }));
@@ -167,7 +167,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           copeZ = copePositionLogits(cope, qt);
           gates = ln.allocate("cope_gates", DType.FLOAT32, qBlock, "local");
           Buf g0 = gates;
-          ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(g0, te.f32(0), r));
+          blockRows(r -> ln.store(g0, te.f32(0), r));
           copeSat = copeSaturatedTerms(cope, copeZ);
         }
         Buf copeSatF = copeSat;
@@ -215,12 +215,22 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
             if (vtF != null) {
               mixValues(vtF, bb, kh, j0, keys);
             }
-            accumulate(st, acc, vtF, bb, kh, i0, j0, keys, live);
+            accumulate(st, acc, alpha, vtF, bb, kh, i0, j0, keys, live);
           });
         });
         epilogue(mx, sum, acc, bb, hh, i0);
       });
       return finish(name);
+    }
+
+    /**
+     * A vectorised pass over the block's {@code qBlock} rows, as unrolled {@code vectorWidth}-lane vectors: LLVM
+     * legalises one {@code qBlock}-lane vector badly when {@code qBlock} is not a power of two (96 rows ran at half
+     * speed, through stack shuffles).
+     */
+    private void blockRows(java.util.function.Consumer<Expr> body) {
+      ln.loop("rv", qBlock / vectorWidth, Kind.UNROLLED, rv ->
+          ln.loop("r", vectorWidth, Kind.VECTORIZED, ri -> body.accept(rv.times(c64(vectorWidth)).plus(ri))));
     }
 
     /**
@@ -313,10 +323,10 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         int count = Math.min(kBlock, mem.count() - c0);
         ln.loop("jm", count, Kind.SERIAL, jj -> {
           Expr row0 = jj.times(c64(qBlock));
-          ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(st, te.f32(0), row0.plus(r)));
+          blockRows(r -> ln.store(st, te.f32(0), row0.plus(r)));
           ln.loop("c", d, Kind.SERIAL, c -> {
             Var key = ln.let("mem_k", mem.keys().get(kh, jj.plus(c64(first)), c).cast(DType.FLOAT32));
-            ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(st,
+            blockRows(r -> ln.store(st,
                 st.get(row0.plus(r)).plus(key.times(qt.get(packedDim(c).times(c64(qBlock)).plus(r)))), row0.plus(r)));
           });
           Rotation rot = slots.rotation();
@@ -333,15 +343,15 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           }
         });
         if (sigmoid != null) {
-          ln.loop("jm", count, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+          ln.loop("jm", count, Kind.SERIAL, jj -> blockRows(r -> {
             Expr at = jj.times(c64(qBlock)).plus(r);
             ln.store(st, sigmoid.weight(st.get(at)), at);
           }));
         } else {
-          ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
-          ln.loop("jm", count, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r ->
+          blockRows(r -> ln.store(mNew, mx.get(r), r));
+          ln.loop("jm", count, Kind.SERIAL, jj -> blockRows(r ->
               ln.store(mNew, te.maximum(mNew.get(r), st.get(jj.times(c64(qBlock)).plus(r))), r)));
-          normalize(st, mx, mNew, alpha, sum, acc, ln.let("mem_keys", c64(count)));
+          normalize(st, mx, mNew, alpha, sum, acc, ln.let("mem_keys", c64(count)), true);
         }
         ln.loop("r", live, Kind.SERIAL, r -> ln.loop("jm", count, Kind.SERIAL, jj -> {
           Expr p = st.get(jj.times(c64(qBlock)).plus(r));
@@ -394,7 +404,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
      */
     private Buf copeSaturatedTerms(Cope cope, Buf z) {
       Buf sat = ln.allocate("cope_saturated", DType.FLOAT32, qBlock, "local");
-      ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(sat, cope.term(te, te.f32(cope.maxPos() - 1), DType.INT64,
+      blockRows(r -> ln.store(sat, cope.term(te, te.f32(cope.maxPos() - 1), DType.INT64,
           pp -> z.get(pp.times(c64(qBlock)).plus(r))), r));
       return sat;
     }
@@ -403,16 +413,16 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
       int pCount = cope.maxPos();
       Buf z = ln.allocate("cope_z", DType.FLOAT32, (long) pCount * qBlock, "local");
       ln.loop("p", pCount, Kind.SERIAL, p -> {
-        ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(z, te.f32(0), p.times(c64(qBlock)).plus(r)));
+        blockRows(r -> ln.store(z, te.f32(0), p.times(c64(qBlock)).plus(r)));
         ln.loop("c", d, Kind.SERIAL, c -> {
           Expr e = cope.table().get(p, c);
           Expr row = packedDim(c).times(c64(qBlock));
-          ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+          blockRows(r -> {
             Expr at = p.times(c64(qBlock)).plus(r);
             ln.store(z, z.get(at).plus(qt.get(row.plus(r)).times(e)), at);
           });
         });
-        ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+        blockRows(r -> {
           Expr at = p.times(c64(qBlock)).plus(r);
           ln.store(z, z.get(at).times(1 / spec.getScale()), at);
         });
@@ -429,7 +439,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
     private void softmax(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var bb, Var hh, Var i0, Var j0,
         Var kEnd, Var keys, @Nullable Buf copeZ, @Nullable Buf gates, @Nullable Buf copeSat) {
       Cope cope = slots.cope();
-      ln.loop("r", qBlock, Kind.VECTORIZED, r -> ln.store(mNew, mx.get(r), r));
+      blockRows(r -> ln.store(mNew, mx.get(r), r));
       if (cope == null) {
         scan(st, mNew, bb, hh, i0, j0, kEnd, keys, null, null, null, false);
       } else {
@@ -442,7 +452,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
         ln.ifThen(saturated, () -> scan(st, mNew, bb, hh, i0, j0, kEnd, keys, copeZ, gates, copeSat, true));
         ln.ifThen(saturated.not(), () -> scan(st, mNew, bb, hh, i0, j0, kEnd, keys, copeZ, gates, copeSat, false));
       }
-      normalize(st, mx, mNew, alpha, sum, acc, keys);
+      normalize(st, mx, mNew, alpha, sum, acc, keys, false);
     }
 
     /**
@@ -455,7 +465,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
       ln.loop("jj", keys, Kind.SERIAL, jx -> {
         Var jj = cope == null ? jx : ln.let("jj_rev", keys.minus(c64(1)).minus(jx));
         Var j = ln.let("j", j0.plus(jj));
-        ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+        blockRows(r -> {
           Expr at = jj.times(c64(qBlock)).plus(r);
           Expr[] sv0 = scored(st.get(at), bb, hh, i0.plus(r), j, kEnd);
           Expr logit = sv0[0];
@@ -481,30 +491,38 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
       });
     }
 
-    /** The online softmax update of the tile: rescale, exponentiate, sum, rescale the accumulators. */
-    private void normalize(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var keys) {
+    /**
+     * The online softmax update of the tile: the rows' rescale factors {@code alpha = e^(max - max')}, the
+     * exponentials (the softmax's own {@link Te#expNonPositive}: every argument is a logit minus a max that covers
+     * it) and their sums. The accumulators are rescaled by {@code alpha} here only when {@code rescaleAcc};
+     * otherwise {@link #accumulate} does it as it loads them.
+     */
+    private void normalize(Buf st, Buf mx, Buf mNew, @Nullable Buf alpha, Buf sum, Buf acc, Var keys,
+        boolean rescaleAcc) {
       if (sigmoid != null) {
         return; // no normalisation: P = sigmoid(s + β) goes straight into P·V
       }
-      ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
-        ln.store(alpha, te.exp(mx.get(r).minus(mNew.get(r))), r);
+      blockRows(r -> {
+        ln.store(alpha, te.expNonPositive(mx.get(r).minus(mNew.get(r))), r);
         ln.store(sum, sum.get(r).times(alpha.get(r)), r);
         ln.store(mx, mNew.get(r), r);
       });
-      ln.loop("jj", keys, Kind.SERIAL, jj -> ln.loop("r", qBlock, Kind.VECTORIZED, r -> {
+      ln.loop("jj", keys, Kind.SERIAL, jj -> blockRows(r -> {
         Expr at = jj.times(c64(qBlock)).plus(r);
         Expr x = st.get(at);
-        Var p = ln.let("p", te.select(x.gt(low), te.exp(x.minus(mNew.get(r))), te.f32(0)));
+        Var p = ln.let("p", te.select(x.gt(low), te.expNonPositive(x.minus(mNew.get(r))), te.f32(0)));
         ln.store(st, p, at);
         ln.store(sum, sum.get(r).plus(p), r);
       }));
-      ln.loop("r", qBlock, Kind.SERIAL, r -> {
-        Expr a = alpha.get(r);
-        ln.loop("c", d, Kind.VECTORIZED, c -> {
-          Expr at = r.times(c64(d)).plus(c);
-          ln.store(acc, acc.get(at).times(a), at);
+      if (rescaleAcc) {
+        ln.loop("r", qBlock, Kind.SERIAL, r -> {
+          Expr a = alpha.get(r);
+          ln.loop("c", d, Kind.VECTORIZED, c -> {
+            Expr at = r.times(c64(d)).plus(c);
+            ln.store(acc, acc.get(at).times(a), at);
+          });
         });
-      });
+      }
     }
 
     /** {@code vt[jj, :] = valueMix(v[j0 + jj, :])} for the tile's live keys. */
@@ -514,39 +532,67 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
     }
 
     /**
-     * acc[r, :] += Σ_jj st[jj, r] · v[j0 + jj, :] (or the mixed tile {@code vt}), a few rows × d of accumulators at
-     * a time.
+     * acc[r, :] = alpha[r]·acc[r, :] + Σ_jj st[jj, r] · v[j0 + jj, :] (or the mixed tile {@code vt}): micro-tiles of
+     * {@link #pvRows} rows × {@link #pvChunk} dims of accumulators held in registers (the rescale rides on their
+     * load; no alpha: sigmoid), each key's V chunk loaded once per micro-tile and its P broadcast per row.
      */
-
-    private void accumulate(Buf st, Buf acc, @Nullable Buf vt, Var bb, Var kh, Var i0, Var j0, Var keys, Var live) {
+    private void accumulate(Buf st, Buf acc, @Nullable Buf alpha, @Nullable Buf vt, Var bb, Var kh, Var i0, Var j0,
+        Var keys, Var live) {
       int rows = pvRows();
+      int chunk = pvChunk();
       ln.loop("r0", live.plus(c64(rows - 1)).div(c64(rows)), Kind.SERIAL, r0 -> {
-        Buf a = ln.allocate("o_acc", DType.FLOAT32, (long) rows * d, "local");
         Expr row0 = r0.times(c64(rows));
-        ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", d, Kind.VECTORIZED, c ->
-            ln.store(a, acc.get(row0.plus(ri).times(c64(d)).plus(c)), ri.times(c64(d)).plus(c))));
         // causal: the keys past the last one these rows see have P = 0 and are left out
         Expr seen = keys;
         if (spec.getCausal() == org.attn4j.attention.Causal.BOTTOM_RIGHT) {
           seen = te.minimum(keys, te.maximum(i0.plus(row0).plus(c64(rows)).plus(m).minus(n).minus(j0), c64(0)));
         }
-        ln.loop("jj", seen, Kind.SERIAL, jj -> ln.loop("ri", rows, Kind.UNROLLED, ri -> {
-          Expr p = st.get(jj.times(c64(qBlock)).plus(row0).plus(ri));
-          ln.loop("c", d, Kind.VECTORIZED, c -> {
-            Expr at = ri.times(c64(d)).plus(c);
-            Expr val = vt != null ? vt.get(jj.times(c64(d)).plus(c)) : loadValue(bb, kh, j0.plus(jj), c);
-            ln.store(a, a.get(at).plus(p.times(val)), at);
-          });
-        }));
-        ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", d, Kind.VECTORIZED, c ->
-            ln.store(acc, a.get(ri.times(c64(d)).plus(c)), row0.plus(ri).times(c64(d)).plus(c))));
+        Var seenF = ln.let("seen", seen);
+        if (d / chunk > 0) {
+          ln.loop("cc", d / chunk, Kind.SERIAL, cc ->
+              pvMicroKernel(st, acc, alpha, vt, bb, kh, j0, seenF, row0, rows, cc.times(c64(chunk)), chunk));
+        }
+        if (d % chunk != 0) {
+          pvMicroKernel(st, acc, alpha, vt, bb, kh, j0, seenF, row0, rows, c64(d - d % chunk), d % chunk);
+        }
       });
     }
 
-    /** Rows per P·V micro-tile: about 16 vector accumulators. */
+    /** One P·V micro-tile: rows {@code row0..+rows} × dims {@code c0..+width} over the tile's first {@code seen} keys. */
+    private void pvMicroKernel(Buf st, Buf acc, @Nullable Buf alpha, @Nullable Buf vt, Var bb, Var kh, Var j0,
+        Var seen, Expr row0, int rows, Expr c0, int width) {
+      Buf a = ln.allocate("o_acc", DType.FLOAT32, (long) rows * width, "local");
+      ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", width, Kind.VECTORIZED, c -> {
+        Expr old = acc.get(row0.plus(ri).times(c64(d)).plus(c0).plus(c));
+        ln.store(a, alpha == null ? old : old.times(alpha.get(row0.plus(ri))), ri.times(c64(width)).plus(c));
+      }));
+      ln.loop("jj", seen, Kind.SERIAL, jj -> ln.loop("ri", rows, Kind.UNROLLED, ri -> {
+        Expr p = st.get(jj.times(c64(qBlock)).plus(row0).plus(ri));
+        ln.loop("c", width, Kind.VECTORIZED, c -> {
+          Expr at = ri.times(c64(width)).plus(c);
+          Expr val = vt != null ? vt.get(jj.times(c64(d)).plus(c0).plus(c)) : loadValue(bb, kh, j0.plus(jj), c0.plus(c));
+          ln.store(a, a.get(at).plus(p.times(val)), at);
+        });
+      }));
+      ln.loop("ri", rows, Kind.UNROLLED, ri -> ln.loop("c", width, Kind.VECTORIZED, c ->
+          ln.store(acc, a.get(ri.times(c64(width)).plus(c)), row0.plus(ri).times(c64(d)).plus(c0).plus(c))));
+    }
+
+    /**
+     * Dims per P·V micro-tile: 4 vectors with AVX-512's 32 registers, 2 with AVX2's 16 (or all of {@code d} when
+     * smaller).
+     */
+    private int pvChunk() {
+      return Math.min(d, (vectorWidth >= 16 ? 4 : 2) * vectorWidth);
+    }
+
+    /**
+     * Rows per P·V micro-tile: the most rows, up to 6, that divide {@code qBlock}; with {@link #pvChunk} that is
+     * 24 accumulators of AVX-512's 32 registers (12 of AVX2's 16), besides a V chunk and a broadcast.
+     */
     private int pvRows() {
-      int vectorsPerRow = Math.max(1, (d + vectorWidth - 1) / vectorWidth);
-      int rows = Math.max(1, 16 / vectorsPerRow);
+      int vectors = Math.max(1, (pvChunk() + vectorWidth - 1) / vectorWidth);
+      int rows = Math.max(1, Math.min(6, (vectorWidth >= 16 ? 24 : 12) / vectors));
       while (qBlock % rows != 0) {
         rows--;
       }
