@@ -36,6 +36,7 @@ public record BenchOptions(List<Shape> shapes, int threads, int rounds, int warm
                                              softcap,window | all]
         variants: attn4j runs each as one fused kernel (cpu-flash); onnxruntime and pytorch run a composition
         (float bias, rotary applied around the call, ...); openblas and naive the core only
+        impls: also attn4j-avx2 (attn4j's x86-64-v3 code on this host, the core only: AVX2 beside AVX-512)
         shapes: BxHxNxMxD or BxHxNxD, suffix c = causal (right-aligned); threads: this process's count
         (set TVM_NUM_THREADS to the same value: TVM reads it once per process)""";
 

@@ -2,6 +2,7 @@ package org.attn4j.bench;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.attn4j.bench.peers.AttentionPeer;
 import org.attn4j.bench.peers.Attn4jPeer;
@@ -9,11 +10,17 @@ import org.attn4j.bench.peers.NaiveJavaAttention;
 import org.attn4j.bench.peers.OnnxRuntimeAttention;
 import org.attn4j.bench.peers.OpenBlasAttention;
 import org.attn4j.bench.peers.TorchSdpaAttention;
+import org.attn4j.build.BuildTarget;
 
 /** The implementations {@link BenchMain} can time, by the id used on the command line and in reports. */
 public enum Impl {
   /** attn4j's kernel for this CPU ({@link Attn4jPeer}); threads from {@code TVM_NUM_THREADS}. */
   ATTN4J("attn4j"),
+  /**
+   * attn4j's kernel compiled for {@code x86-64-v3} (AVX2 + FMA, 8-float vectors) whatever the host: on an AVX-512
+   * host, the code an AVX2 machine runs, timed beside the host's own ({@link #ATTN4J}); the core only.
+   */
+  ATTN4J_AVX2("attn4j-avx2"),
   /** ONNX Runtime's {@code Attention} operator ({@link OnnxRuntimeAttention}). */
   ONNXRUNTIME("onnxruntime"),
   /** PyTorch's {@code scaled_dot_product_attention} through DJL ({@link TorchSdpaAttention}). */
@@ -75,12 +82,15 @@ public enum Impl {
             c.composition());
         case PYTORCH -> new TorchSdpaAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads,
             work.resolve("torchscript"), c.composition());
-        case OPENBLAS, NAIVE -> throw new IllegalArgumentException(id + ": no composition for variant "
+        case ATTN4J_AVX2, OPENBLAS, NAIVE -> throw new IllegalArgumentException(id + ": no composition for variant "
             + c.variant().getId() + " (the core only)");
       };
     }
     return switch (this) {
       case ATTN4J -> new Attn4jPeer(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), work.resolve("artifacts"));
+      case ATTN4J_AVX2 -> new Attn4jPeer(s.b(), s.h(), s.n(), s.m(), s.d(),
+          Attn4jPeer.coreVariant(s.h(), s.d(), s.causal()), List.of(), BuildTarget.cpu("x86-64-v3"),
+          work.resolve("artifacts"));
       case ONNXRUNTIME -> new OnnxRuntimeAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads);
       case PYTORCH -> new TorchSdpaAttention(s.b(), s.h(), s.n(), s.m(), s.d(), s.causal(), threads,
           work.resolve("torchscript"));

@@ -110,7 +110,10 @@ public record Manifest(
     dims.forEach((k, v) -> d.put(k, List.of(v[0], v[1])));
     m.put("dims", d);
     m.put("target", target);
-    m.put("schedule", Map.of("name", schedule, "parameters", scheduleParameters));
+    Map<String, Object> sched = new LinkedHashMap<>(); // fixed key order: the same manifest, the same bytes
+    sched.put("name", schedule);
+    sched.put("parameters", scheduleParameters);
+    m.put("schedule", sched);
     m.put("alignment", alignment);
     m.put("library", library);
     m.put("sha256", sha256);

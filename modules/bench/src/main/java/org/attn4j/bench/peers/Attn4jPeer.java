@@ -50,8 +50,13 @@ public final class Attn4jPeer extends NativePeer {
    * @throws UncheckedIOException if the artifact cannot be written or read
    */
   public Attn4jPeer(int b, int h, int n, int m, int d, boolean causal, Path artifacts) {
-    this(b, h, n, m, d, Variant.of(AttentionSpec.builder().heads(h).headDim(d)
-        .causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE).build()), java.util.List.of(), artifacts);
+    this(b, h, n, m, d, coreVariant(h, d, causal), java.util.List.of(), artifacts);
+  }
+
+  /** The core attention with {@code h} heads of dim {@code d}, right-aligned causal or not. */
+  public static Variant coreVariant(int h, int d, boolean causal) {
+    return Variant.of(AttentionSpec.builder().heads(h).headDim(d)
+        .causal(causal ? Causal.BOTTOM_RIGHT : Causal.NONE).build());
   }
 
   /**
