@@ -2,6 +2,7 @@ package org.attn4j.schedules;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.attn4j.attention.AttentionGraph;
 import org.attn4j.attention.Cope;
 import org.attn4j.attention.Normalizer;
@@ -29,8 +30,9 @@ import org.jspecify.annotations.Nullable;
  * ({@code kBlock × qBlock}, in L1) comes from a register-blocked micro-kernel ({@code microKeys} keys ×
  * {@code 2·vectorWidth} rows of accumulators, keys broadcast from K in place, so K is never repacked); the
  * variant's score and mask slots and the masks are applied; the online softmax (running max and sum per row,
- * vectorised exp) is vectorised across rows, so its reductions over keys are vertical vector operations; the
- * row accumulators are rescaled and {@code P·V} is added by a second micro-kernel vectorised along {@code d}.
+ * vectorised exp) is vectorised across rows, so its reductions over keys are vertical vector operations; a
+ * second micro-kernel (rows × a chunk of {@code d} in registers) rescales the row accumulators as it loads them and
+ * adds {@code P·V}.
  * Nothing of size {@code n × m} is ever materialised and nothing is allocated per call (tiles live on the
  * worker's stack).
  *
@@ -232,7 +234,7 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
      * legalises one {@code qBlock}-lane vector badly when {@code qBlock} is not a power of two (96 rows ran at half
      * speed, through stack shuffles).
      */
-    private void blockRows(java.util.function.Consumer<Expr> body) {
+    private void blockRows(Consumer<Expr> body) {
       ln.loop("rv", qBlock / vectorWidth, Kind.UNROLLED, rv ->
           ln.loop("r", vectorWidth, Kind.VECTORIZED, ri -> body.accept(rv.times(c64(vectorWidth)).plus(ri))));
     }
@@ -552,10 +554,9 @@ public final class CpuFlashSchedule extends LoopNestSchedule {
           seen = te.minimum(keys, te.maximum(i0.plus(row0).plus(c64(rows)).plus(m).minus(n).minus(j0), c64(0)));
         }
         Var seenF = ln.let("seen", seen);
-        if (d / chunk > 0) {
-          ln.loop("cc", d / chunk, Kind.SERIAL, cc ->
-              pvMicroKernel(st, acc, alpha, vt, bb, kh, j0, seenF, row0, rows, cc.times(c64(chunk)), chunk));
-        }
+        // chunk <= d: at least one whole chunk, then the remainder of d if any
+        ln.loop("cc", d / chunk, Kind.SERIAL, cc ->
+            pvMicroKernel(st, acc, alpha, vt, bb, kh, j0, seenF, row0, rows, cc.times(c64(chunk)), chunk));
         if (d % chunk != 0) {
           pvMicroKernel(st, acc, alpha, vt, bb, kh, j0, seenF, row0, rows, c64(d - d % chunk), d % chunk);
         }
